@@ -1,0 +1,466 @@
+"""Streaming scoring of large inputs: read records, score them in chunks, write them in order.
+
+Memory stays flat however large the input: records are read lazily, scored a chunk at a time
+(optionally in worker processes, each holding the model once), and written as soon as they are
+done. Every input record yields exactly one output record: a result, or an error record that
+names the source, the line and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import json
+import os
+import sys
+import time
+import warnings
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "InputEncodingWarning",
+    "InputError",
+    "Record",
+    "count_output_records",
+    "iter_records",
+    "output_columns",
+    "score_records",
+    "write_records",
+]
+
+_TEXT_SUFFIXES = {".txt", ".text", ".md"}
+_TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+_FALLBACK_ENCODING = "cp1252"
+
+
+class InputError(ValueError):
+    """An input that cannot be read at all (no such file, unknown format): a usage error."""
+
+
+class InputEncodingWarning(UserWarning):
+    """Bytes that are not valid in the given encoding were decoded with the fallback (cp1252)."""
+
+
+@dataclass
+class Record:
+    """One input record: its id and text, or why it could not be read.
+
+    Attributes
+    ----------
+    id : str
+        The record's id (from the id column, else ``<source>:<line>``, or the file path for text files).
+    text : str or None
+        The text; ``None`` when ``error`` says why there is none.
+    source : str
+        The file (``-`` for standard input).
+    line : int or None
+        The line the record starts on (``None`` for a whole text file).
+    error : str or None
+        Why the record could not be scored.
+    """
+
+    id: str
+    text: str | None
+    source: str
+    line: int | None
+    error: str | None = None
+
+
+def _expand(inputs: Iterable[str | Path]) -> Iterator[str]:
+    for item in inputs:
+        item = str(item)
+        if item == "-":
+            yield item
+        elif os.path.isdir(item):
+            found = sorted(
+                str(p)
+                for p in Path(item).rglob("*")
+                if p.is_file() and _kind_of(str(p), None) is not None and not p.name.startswith(".")
+            )
+            if not found:
+                raise InputError(f"{item}: the folder holds no .txt, .jsonl, .csv or .tsv files")
+            yield from found
+        elif any(c in item for c in "*?[") and not os.path.exists(item):
+            found = sorted(glob.glob(item, recursive=True))
+            if not found:
+                raise InputError(f"{item}: the pattern matches no file")
+            yield from (f for f in found if os.path.isfile(f))
+        elif not os.path.exists(item):
+            raise InputError(f"{item}: no such file")
+        else:
+            yield item
+
+
+def _kind_of(path: str, fmt: str | None) -> str | None:
+    if fmt:
+        return fmt
+    name = path.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    suffix = os.path.splitext(name)[1]
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _TABLE_SUFFIXES:
+        return "csv" if suffix == ".csv" else "tsv"
+    if suffix in _TEXT_SUFFIXES:
+        return "text"
+    return None
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+    if head == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def _decode(data: bytes, encoding: str, where: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        warnings.warn(
+            f"{where}: not valid {encoding}; decoded as {_FALLBACK_ENCODING} (undecodable bytes replaced).",
+            InputEncodingWarning,
+            stacklevel=2,
+        )
+        return data.decode(_FALLBACK_ENCODING, errors="replace")
+
+
+def iter_records(
+    inputs: Iterable[str | Path],
+    *,
+    text_col: str = "text",
+    id_col: str | None = "id",
+    encoding: str = "utf-8",
+    format: str | None = None,
+) -> Iterator[Record]:
+    """Read records from files, folders, glob patterns or ``-`` (standard input), lazily.
+
+    A ``.txt`` file is one record. A ``.jsonl`` file holds one JSON object per line, a
+    ``.csv``/``.tsv`` file one record per row; ``text_col`` and ``id_col`` name the fields.
+    Files may be gzip-compressed. Bytes that are not valid ``encoding`` are decoded as cp1252
+    with an :class:`InputEncodingWarning`. A line that cannot be read becomes a record with an
+    ``error``, so nothing is silently dropped.
+
+    Parameters
+    ----------
+    inputs : iterable of str or Path
+        Files, folders (searched recursively), glob patterns, or ``-``.
+    text_col : str, default="text"
+        The text field (JSONL) or column (CSV/TSV).
+    id_col : str or None, default="id"
+        The id field or column.
+    encoding : str, default="utf-8"
+        The expected encoding.
+    format : {"text", "jsonl", "csv", "tsv"}, optional
+        Force a format (needed for standard input, which is otherwise read as JSONL).
+
+    Yields
+    ------
+    Record
+
+    Raises
+    ------
+    InputError
+        When an input does not exist or its format cannot be told.
+    """
+    for path in _expand(inputs):
+        kind = _kind_of(path, format) or ("jsonl" if path == "-" else None)
+        if kind is None:
+            raise InputError(f"{path}: cannot tell the format from the name; use --format-in text, jsonl, csv or tsv")
+        try:
+            stream = _open_binary(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
+        try:
+            if kind == "text":
+                yield _text_record(path, stream, encoding)
+            elif kind == "jsonl":
+                yield from _jsonl_records(path, stream, text_col, id_col, encoding)
+            else:
+                yield from _table_records(path, stream, "," if kind == "csv" else "\t", text_col, id_col, encoding)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+
+
+def _text_record(path: str, stream: IO[bytes], encoding: str) -> Record:
+    try:
+        data = stream.read()
+    except (OSError, EOFError) as exc:
+        return Record(path, None, path, None, f"cannot read the file: {exc}")
+    if b"\x00" in data[:8192]:
+        return Record(path, None, path, None, "binary file (NUL bytes), not text")
+    return Record(path, _decode(data, encoding, path), path, None)
+
+
+def _lines(path: str, stream: IO[bytes], encoding: str) -> Iterator[tuple[int, str | None, str | None]]:
+    # Decode line by line so that one bad line costs one record, not the file.
+    lineno = 0
+    try:
+        for lineno, raw in enumerate(stream, start=1):
+            if b"\x00" in raw:
+                yield lineno, None, "binary data (NUL bytes) on this line"
+                continue
+            yield lineno, _decode(raw, encoding, f"{path}, line {lineno}"), None
+    except (OSError, EOFError) as exc:
+        yield lineno + 1, None, f"cannot read past this line: {exc}"
+
+
+def _jsonl_records(path: str, stream: IO[bytes], text_col: str, id_col: str | None, encoding: str) -> Iterator[Record]:
+    for lineno, line, problem in _lines(path, stream, encoding):
+        fallback_id = f"{path}:{lineno}"
+        if problem is not None:
+            yield Record(fallback_id, None, path, lineno, problem)
+            continue
+        assert line is not None
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Record(fallback_id, None, path, lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield Record(fallback_id, None, path, lineno, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        rid = obj.get(id_col) if id_col else None
+        rid = fallback_id if rid is None else str(rid)
+        text = obj.get(text_col)
+        if text_col not in obj:
+            yield Record(rid, None, path, lineno, f"field '{text_col}' is missing")
+        elif not isinstance(text, str):
+            kind = "null" if text is None else type(text).__name__
+            yield Record(rid, None, path, lineno, f"field '{text_col}' is {kind}, not a string")
+        else:
+            yield Record(rid, text, path, lineno)
+
+
+def _table_records(
+    path: str, stream: IO[bytes], delimiter: str, text_col: str, id_col: str | None, encoding: str
+) -> Iterator[Record]:
+    numbered = _lines(path, stream, encoding)
+    current = [0]
+
+    def text_lines() -> Iterator[str]:
+        for lineno, line, problem in numbered:
+            current[0] = lineno
+            # A line that cannot be decoded at all is passed on empty; the row shows the error.
+            yield line if problem is None else "\n"
+
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(text_lines(), delimiter=delimiter, quoting=quoting)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield Record(f"{path}:1", None, path, 1, f"malformed header: {exc}")
+        return
+    columns = {name.strip().lstrip("\ufeff"): j for j, name in enumerate(header)}
+    if text_col not in columns:
+        raise InputError(f"{path}: no column '{text_col}' (the header has {list(columns)}); choose one with --text-col")
+    t, k = columns[text_col], columns.get(id_col) if id_col else None
+    start = 2
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Record(f"{path}:{start}", None, path, start, f"malformed row: {exc}")
+            start = current[0] + 1
+            continue
+        lineno, start = start, current[0] + 1
+        if not cells:
+            continue
+        rid = cells[k] if k is not None and k < len(cells) and cells[k].strip() else f"{path}:{lineno}"
+        if len(cells) != len(header):
+            yield Record(rid, None, path, lineno, f"{len(cells)} fields, but the header has {len(header)}")
+        else:
+            yield Record(rid, cells[t], path, lineno)
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _output_for(record: Record, result: Any | None) -> dict[str, Any]:
+    head = {"id": record.id, "source": record.source, "line": record.line}
+    if result is None:
+        return {**head, "error": record.error}
+    body = result.to_dict()
+    body.pop("id", None)
+    return {**head, **body}
+
+
+def _score_chunk(analyzer: Any, chunk: list[Record]) -> list[dict[str, Any]]:
+    good = [r for r in chunk if r.error is None]
+    results = iter(analyzer.score_many([r.text for r in good])) if good else iter(())
+    return [_output_for(r, next(results) if r.error is None else None) for r in chunk]
+
+
+_WORKER_ANALYZER: Any = None
+
+
+def _init_worker(analyzer: Any) -> None:
+    global _WORKER_ANALYZER
+    _WORKER_ANALYZER = analyzer
+
+
+def _worker_score(chunk: list[Record]) -> list[dict[str, Any]]:
+    return _score_chunk(_WORKER_ANALYZER, chunk)
+
+
+def score_records(
+    analyzer: Any,
+    records: Iterable[Record],
+    *,
+    chunk_size: int = 500,
+    n_jobs: int = 1,
+) -> Iterator[dict[str, Any]]:
+    """Score records lazily, yielding one output dict per record, in input order.
+
+    Parameters
+    ----------
+    analyzer : Analyzer
+        The models.
+    records : iterable of Record
+        From :func:`iter_records`.
+    chunk_size : int, default=500
+        Records scored together.
+    n_jobs : int, default=1
+        Worker processes; ``-1`` for one per core. Each worker receives the analyzer once.
+        At most two chunks per worker are in flight, so memory stays bounded.
+
+    Yields
+    ------
+    dict
+        ``{"id", "source", "line", "stance", "frames", ...}`` or ``{"id", "source", "line", "error"}``.
+    """
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    chunks = _chunks(records, chunk_size)
+    if n_jobs <= 1:
+        for chunk in chunks:
+            yield from _score_chunk(analyzer, chunk)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    with ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(analyzer,)) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_worker_score, chunk))
+            if len(pending) >= 2 * n_jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def output_columns(analyzer: Any) -> list[str]:
+    """The CSV columns for ``analyzer``'s results, in order (see :meth:`Result.to_row`)."""
+    cols = ["id", "source", "line", "error"]
+    for topic, model in analyzer.stance_models.items():
+        cols += [topic, f"{topic}_score", *(f"{topic}_p_{c}" for c in model.classes_)]
+    if analyzer.frame_model is not None:
+        cols += ["primary_frame", "frames", *(f"frame_p_{f}" for f in analyzer.frames)]
+    return cols
+
+
+def _flatten(out: dict[str, Any]) -> dict[str, Any]:
+    row = {"id": out["id"], "source": out["source"], "line": out["line"], "error": out.get("error")}
+    for topic, s in out.get("stance", {}).items():
+        row[topic] = s["label"]
+        row[f"{topic}_score"] = s["score"]
+        for label, p in s["probabilities"].items():
+            row[f"{topic}_p_{label}"] = round(p, 6)
+    frames = out.get("frames")
+    if frames:
+        row["primary_frame"] = frames["primary"]
+        row["frames"] = ";".join(frames["labels"])
+        for f, p in frames["probabilities"].items():
+            row[f"frame_p_{f}"] = round(p, 6)
+    return row
+
+
+def write_records(
+    outputs: Iterable[dict[str, Any]],
+    stream: IO[str],
+    *,
+    format: str = "jsonl",
+    columns: list[str] | None = None,
+    header: bool = True,
+    progress: Any = None,
+) -> tuple[int, int]:
+    """Write output dicts as JSON Lines or CSV, flushing as they come.
+
+    Returns
+    -------
+    (int, int)
+        Records written, and how many of them are error records.
+    """
+    written = errors = 0
+    writer = None
+    if format == "csv":
+        if columns is None:
+            raise ValueError("CSV output needs the columns (see output_columns).")
+        writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        if header:
+            writer.writeheader()
+    elif format != "jsonl":
+        raise ValueError(f"format must be 'jsonl' or 'csv', got {format!r}.")
+    last_flush = time.monotonic()
+    for out in outputs:
+        if writer is not None:
+            writer.writerow(_flatten(out))
+        else:
+            stream.write(json.dumps(out, ensure_ascii=False) + "\n")
+        written += 1
+        errors += "error" in out and out["error"] is not None
+        if progress is not None:
+            progress(written)
+        if time.monotonic() - last_flush > 1.0:
+            stream.flush()
+            last_flush = time.monotonic()
+    stream.flush()
+    return written, errors
+
+
+def count_output_records(path: str | Path, format: str = "jsonl") -> int:
+    """Count complete records in an earlier output file, and cut off a half-written last line.
+
+    Used by ``--resume``: output is in input order, so the first N input records are done.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end != len(data):
+        # A run killed mid-write leaves a partial line: drop it, it will be written again.
+        with open(path, "r+b") as f:
+            f.truncate(end)
+        data = data[:end]
+    if format == "csv":
+        rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        return max(rows - 1, 0)
+    return data.count(b"\n")
