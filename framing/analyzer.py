@@ -213,7 +213,7 @@ def train(
         From :func:`framing.read_corpus`.
     params : dict, optional
         Overrides of :data:`DEFAULT_PARAMS`, by section: ``{"features": {...}, "stance": {...},
-        "frames": {...}}``.
+        "frames": {...}}``, and ``"topics": {topic: {...}}`` for one topic's stance model only.
     topics : dict of str to Topic, optional
         Topic definitions; by default inferred from the labels (bundled topics keep theirs).
     poles : dict of str to (str, str), optional
@@ -232,7 +232,8 @@ def train(
     ValueError
         If the corpus has no topic and no frames, or a topic has a single label.
     """
-    settings = {section: dict(values) for section, values in DEFAULT_PARAMS.items()}
+    settings: dict[str, dict[str, Any]] = {section: dict(values) for section, values in DEFAULT_PARAMS.items()}
+    settings["topics"] = {}
     for section, values in (params or {}).items():
         if section not in settings:
             raise ValueError(f"Unknown parameter section {section!r}; expected one of {sorted(settings)}.")
@@ -260,7 +261,7 @@ def train(
     for name in topic_defs:
         labels = corpus.stance[name]
         rows = [i for i, label in enumerate(labels) if label is not None]
-        model = StanceClassifier(**settings["stance"], random_state=random_state)
+        model = StanceClassifier(**{**settings["stance"], **settings["topics"].get(name, {})}, random_state=random_state)
         model.fit_features(Xt[rows], [labels[i] for i in rows])
         model.vectorizer_ = vectorizer
         stance_models[name] = model
