@@ -7,6 +7,7 @@ fifteen frames costs about as much as scoring one model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -81,7 +82,7 @@ class Analyzer:
         """The shared TF-IDF features of ``texts`` (a sparse matrix, one row per text)."""
         return self.vectorizer.transform(check_texts(texts, "texts"))
 
-    def score(self, text: str, id: str | None = None) -> Result:
+    def score(self, text: str, id: str | None = None, *, frame_profile: bool = True) -> Result:
         """Score one text.
 
         Parameters
@@ -91,6 +92,8 @@ class Analyzer:
             uniform probabilities on each topic, and no frames.
         id : str, optional
             Carried into the result.
+        frame_profile : bool, default=True
+            Also compute :attr:`Result.frame_profile` (see :meth:`frame_profiles`).
 
         Returns
         -------
@@ -98,7 +101,64 @@ class Analyzer:
         """
         if not isinstance(text, str):
             raise TypeError(f"score expects a str, got {type(text).__name__}.")
-        return self.score_many([text], ids=None if id is None else [id])[0]
+        return self.score_many([text], ids=None if id is None else [id], frame_profile=frame_profile)[0]
+
+    def frame_profiles(self, texts: Sequence[str]) -> list[dict[str, float] | None]:
+        """The share of each text's sentences that use each frame.
+
+        Every sentence is scored alone by the frame model and given the frame that clears its
+        threshold by the widest margin (the largest probability / threshold ratio); sentences
+        with no word the model knows are not counted. The shares of a text add up to 1.
+
+        This differs from :attr:`FrameResult.probabilities`, which say how likely the *whole*
+        text is to use each frame, independently per frame: an op-ed can use the economic frame
+        with probability 0.9 while only one sentence in five makes an economic argument.
+
+        Returns
+        -------
+        list of (dict of str to float, or None)
+            One profile per text, frames in descending share; ``None`` without a frame model or
+            when no sentence has a known word.
+        """
+        if self.frame_model is None:
+            return [None] * len(texts)
+        from framing.text import split_sentences
+
+        per_text = [split_sentences(t) for t in texts]
+        flat = [s for sents in per_text for s in sents]
+        if not flat:
+            return [None] * len(texts)
+        X = self.vectorizer.transform(flat)
+        known = np.diff(X.indptr) > 0
+        ratio = self.frame_model.proba_from_features(X) / self.frame_model.thresholds_
+        top = np.argmax(ratio, axis=1)
+        classes = [str(c) for c in self.frame_model.classes_]
+        profiles: list[dict[str, float] | None] = []
+        start = 0
+        for sents in per_text:
+            end = start + len(sents)
+            picks = [classes[top[i]] for i in range(start, end) if known[i]]
+            start = end
+            if not picks:
+                profiles.append(None)
+                continue
+            counts: dict[str, int] = {}
+            for frame in picks:
+                counts[frame] = counts.get(frame, 0) + 1
+            profiles.append({f: c / len(picks) for f, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))})
+        return profiles
+
+    def explain(self, text: str, **kwargs: Any) -> Any:
+        """Explain the scores of ``text``; see :func:`framing.explain.explain`."""
+        from framing.explain import explain
+
+        return explain(self, text, **kwargs)
+
+    def top_terms(self, n: int = 15) -> dict[str, Any]:
+        """The model's strongest terms per label and per frame; see :func:`framing.explain.top_terms`."""
+        from framing.explain import top_terms
+
+        return top_terms(self, n)
 
     def score_many(
         self,
@@ -107,6 +167,7 @@ class Analyzer:
         *,
         n_jobs: int | None = None,
         batch_size: int = 1000,
+        frame_profile: bool = False,
     ) -> list[Result]:
         """Score many texts; one result per text, in order.
 
@@ -120,6 +181,9 @@ class Analyzer:
             Worker processes (``-1``: one per core). The analyzer is sent once to each worker.
         batch_size : int, default=1000
             Texts featurised together; bounds the memory of one step.
+        frame_profile : bool, default=False
+            Also compute each text's :attr:`Result.frame_profile` (scores every sentence, so
+            it costs about as much again as scoring the texts).
 
         Returns
         -------
@@ -135,9 +199,11 @@ class Analyzer:
             workers = cpu_count() if n_jobs == -1 else int(n_jobs)  # type: ignore[arg-type]
             step = -(-len(texts) // workers)
             chunks = [(texts[i : i + step], id_list[i : i + step]) for i in range(0, len(texts), step)]
-            parts = Parallel(n_jobs=workers)(delayed(_score_chunk)(self, t, i, batch_size) for t, i in chunks)
+            parts = Parallel(n_jobs=workers)(
+                delayed(_score_chunk)(self, t, i, batch_size, frame_profile) for t, i in chunks
+            )
             return [r for part in parts for r in part]
-        return _score_chunk(self, texts, id_list, batch_size)
+        return _score_chunk(self, texts, id_list, batch_size, frame_profile)
 
     def results_from_features(self, Xt: Any, ids: Sequence[str | None]) -> list[Result]:
         """Results for already featurised texts (rows of ``Xt``)."""
@@ -185,11 +251,16 @@ class Analyzer:
         return StanceResult(topic=topic, label=label, probabilities=probs, score=score)
 
 
-def _score_chunk(analyzer: Analyzer, texts: list[str], ids: list[str | None], batch_size: int) -> list[Result]:
+def _score_chunk(
+    analyzer: Analyzer, texts: list[str], ids: list[str | None], batch_size: int, frame_profile: bool = False
+) -> list[Result]:
     results: list[Result] = []
     for start in range(0, len(texts), batch_size):
-        Xt = analyzer.vectorizer.transform(texts[start : start + batch_size])
-        results.extend(analyzer.results_from_features(Xt, ids[start : start + batch_size]))
+        batch = texts[start : start + batch_size]
+        part = analyzer.results_from_features(analyzer.vectorizer.transform(batch), ids[start : start + batch_size])
+        if frame_profile:
+            part = [replace(r, frame_profile=p) for r, p in zip(part, analyzer.frame_profiles(batch))]
+        results.extend(part)
     return results
 
 
@@ -261,7 +332,9 @@ def train(
     for name in topic_defs:
         labels = corpus.stance[name]
         rows = [i for i, label in enumerate(labels) if label is not None]
-        model = StanceClassifier(**{**settings["stance"], **settings["topics"].get(name, {})}, random_state=random_state)
+        model = StanceClassifier(
+            **{**settings["stance"], **settings["topics"].get(name, {})}, random_state=random_state
+        )
         model.fit_features(Xt[rows], [labels[i] for i in rows])
         model.vectorizer_ = vectorizer
         stance_models[name] = model

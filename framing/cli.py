@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -103,6 +104,14 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--frames-col")
     evaluate.add_argument("--primary-col")
     evaluate.add_argument("--encoding", default="utf-8")
+
+    explain = sub.add_parser("explain", help="explain the scores of one text: terms and sentences")
+    explain.add_argument("input", metavar="FILE", help="a text file, or - for stdin")
+    explain.add_argument("-m", "--model", help="model file (default: the bundled models)")
+    explain.add_argument("--html", metavar="OUT", help="also write a standalone HTML page with highlighted terms")
+    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    explain.add_argument("--terms", type=int, default=8, help="terms shown per direction (default: 8)")
+    explain.add_argument("--encoding", default="utf-8")
 
     info = sub.add_parser("info", help="describe a model file (default: the bundled models)")
     info.add_argument("model", nargs="?", help="model file (default: bundled)")
@@ -239,6 +248,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from framing.batch import iter_records
+
+    records = list(iter_records([args.input], encoding=args.encoding, format="text"))
+    if records[0].error:
+        raise UsageError(f"{args.input}: {records[0].error}")
+    analyzer = _load(args.model)
+    explanation = analyzer.explain(records[0].text or "")
+    if args.html:
+        try:
+            Path(args.html).write_text(explanation.to_html(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.html}: cannot write ({exc.strerror or exc})") from None
+    if args.json:
+        print(json.dumps(explanation.to_dict(), indent=2))
+    else:
+        print(explanation.format_text(n_terms=args.terms))
+        if args.html:
+            print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from framing.persist import bundled_model_path, read_manifest
 
@@ -280,19 +311,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        handler = {"score": _cmd_score, "train": _cmd_train, "evaluate": _cmd_evaluate, "info": _cmd_info}[args.command]
+        handler = {
+            "score": _cmd_score,
+            "train": _cmd_train,
+            "evaluate": _cmd_evaluate,
+            "explain": _cmd_explain,
+            "info": _cmd_info,
+        }[args.command]
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _show_warning
             return handler(args)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) stopped early: not an error. Silence the final flush.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except (UsageError, InputError, CorpusError, ModelFileError, ValueError, TypeError, OSError) as exc:
         print(f"framing: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("framing: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 def _one_line(exc: BaseException) -> str:
