@@ -69,6 +69,11 @@ class Analyzer:
         self.topics = dict(topics)
         self.info = dict(info or {})
 
+    # Caches (leading underscore) are rebuilt on demand and never saved, so that a model file
+    # depends only on what was trained, not on what was scored or explained before saving.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def __repr__(self) -> str:
         frames = 0 if self.frame_model is None else len(self.frame_model.classes_)
         return f"<Analyzer topics={list(self.stance_models)} frames={frames}>"
@@ -193,10 +198,12 @@ class Analyzer:
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"ids has {len(ids)} entries for {len(texts)} texts.")
         id_list: list[str | None] = list(ids) if ids is not None else [None] * len(texts)
+        if n_jobs == 0:
+            raise ValueError("n_jobs == 0 has no meaning; use 1 for one process, -1 for one per core.")
         if n_jobs not in (None, 1) and len(texts) > batch_size:
-            from joblib import Parallel, cpu_count, delayed
+            from joblib import Parallel, delayed, effective_n_jobs
 
-            workers = cpu_count() if n_jobs == -1 else int(n_jobs)  # type: ignore[arg-type]
+            workers = effective_n_jobs(n_jobs)
             step = -(-len(texts) // workers)
             chunks = [(texts[i : i + step], id_list[i : i + step]) for i in range(0, len(texts), step)]
             parts = Parallel(n_jobs=workers)(
@@ -229,8 +236,13 @@ class Analyzer:
                 classes, proba, primary, thresholds = frame_part
                 probs = {str(c): float(p) for c, p in zip(classes, proba[i])}
                 over = [] if empty else [str(c) for c, p, t in zip(classes, proba[i], thresholds) if p >= t]
+                main = None if empty else str(primary[i])
+                # The dominant frame is used by definition, even when its own probability
+                # falls just short of its threshold.
+                if main is not None and main not in over:
+                    over.append(main)
                 over.sort(key=lambda c: -probs[c])
-                frames = FrameResult(probs, None if empty else str(primary[i]), over)
+                frames = FrameResult(probs, main, over)
             results.append(Result(stance=stance, frames=frames, id=ids[i], n_known_terms=int(known[i])))
         return results
 

@@ -28,9 +28,13 @@ __all__ = [
     "InputError",
     "Record",
     "count_output_records",
+    "expand_inputs",
     "iter_records",
     "output_columns",
+    "score_dask",
+    "score_dask_dataframe",
     "score_records",
+    "score_records_dask",
     "write_records",
 ]
 
@@ -96,6 +100,17 @@ def _expand(inputs: Iterable[str | Path]) -> Iterator[str]:
             raise InputError(f"{item}: no such file")
         else:
             yield item
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[str]:
+    """Resolve files, folders and glob patterns to the list of files to read, in order.
+
+    Raises
+    ------
+    InputError
+        If an input does not exist, or a folder or pattern finds no file.
+    """
+    return list(_expand(inputs))
 
 
 def _kind_of(path: str, fmt: str | None) -> str | None:
@@ -464,3 +479,299 @@ def count_output_records(path: str | Path, format: str = "jsonl") -> int:
         rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
         return max(rows - 1, 0)
     return data.count(b"\n")
+
+
+# --------------------------------------------------------------------------- distributed scoring (dask)
+
+_DASK_HINT = "Distributed scoring needs dask: pip install 'framing[dask]' (dask[distributed], dask[dataframe], pandas)."
+
+
+def _require_dask(*modules: str) -> None:
+    import importlib
+
+    for name in ("dask", "dask.bag", *modules):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ImportError(f"{_DASK_HINT} ({exc})") from exc
+
+
+def _resolve_client(client: Any) -> Any:
+    # The given client, else the current default one, else None (the local dask scheduler).
+    if client is not None:
+        return client
+    try:
+        from distributed import get_client
+    except ImportError:
+        return None
+    try:
+        return get_client()
+    except ValueError:
+        return None
+
+
+def _ship_analyzer(analyzer: Any, client: Any) -> Any:
+    """A handle on ``analyzer`` that dask tasks can take as an argument, sent once per worker.
+
+    With a distributed client the analyzer is scattered to every worker up front (one copy per
+    worker, held in its memory under one key); partitions then refer to that key. Without a client
+    it becomes one ``dask.delayed`` node of the graph, shared by every partition.
+    """
+    if client is not None:
+        return client.scatter(analyzer, broadcast=True, hash=False)
+    import uuid
+
+    import dask
+
+    return dask.delayed(analyzer, name=f"framing-analyzer-{uuid.uuid4().hex}", traverse=False)
+
+
+def _missing_text_reason(value: Any, text_col: str | None) -> str:
+    # None, NaN and pandas.NA (what a DataFrame holds for a missing text) are all "null".
+    null = value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType"
+    kind = "null" if null else type(value).__name__
+    if text_col is None:
+        hint = " (a bag of records needs text_col)" if isinstance(value, dict) else ""
+        return f"expected a text (str), got {kind}{hint}"
+    return f"field '{text_col}' is {kind}, not a string"
+
+
+def _score_partition(items: Iterable[Any], analyzer: Any, text_col: str | None) -> list[dict[str, Any]]:
+    """Score one bag partition: one output dict per item, in order (runs on a worker)."""
+    items = list(items)
+    heads: list[dict[str, Any]] = []
+    texts: list[str | None] = []
+    reasons: list[str | None] = []
+    for item in items:
+        if text_col is None:
+            heads.append({})
+            text = item
+            given = None
+        elif isinstance(item, dict):
+            given = item.get("error")
+            heads.append({"id": item.get("id"), **{k: v for k, v in item.items() if k not in (text_col, "error")}})
+            text = item.get(text_col)
+            if text_col not in item:
+                given = given or f"field '{text_col}' is missing"
+        else:
+            heads.append({"id": None})
+            text, given = None, f"expected a record (dict), got {type(item).__name__}"
+        ok = isinstance(text, str) and given is None
+        texts.append(text if ok else None)
+        reasons.append(None if ok else (given or _missing_text_reason(text, text_col)))
+    good = [t for t in texts if t is not None]
+    results = iter(analyzer.score_many(good)) if good else iter(())
+    outputs: list[dict[str, Any]] = []
+    for head, text, reason in zip(heads, texts, reasons):
+        if text is None:
+            outputs.append({"id": head.get("id"), **head, "error": reason})
+        else:
+            body = next(results).to_dict()
+            body.pop("id", None)
+            outputs.append({**head, **body})
+    return outputs
+
+
+def _score_bag(bag: Any, shipped: Any, text_col: str | None) -> Any:
+    return bag.map_partitions(_score_partition, shipped, text_col)
+
+
+def score_dask(texts: Any, analyzer: Any = None, client: Any = None, text_col: str | None = None) -> Any:
+    """Score a dask bag of texts or of records on a dask cluster (or the local dask scheduler).
+
+    The analyzer is sent to the workers once per worker, not once per partition: with a
+    distributed client it is scattered to every worker (``client.scatter(..., broadcast=True)``)
+    and each partition's task refers to it; without one it is a single node of the task graph.
+
+    Parameters
+    ----------
+    texts : dask.bag.Bag
+        A bag of texts (``str``), or of records (``dict``) when ``text_col`` is given.
+    analyzer : Analyzer, optional
+        The models; by default the bundled ones (:func:`framing.load`).
+    client : distributed.Client, optional
+        The cluster's client; by default the current default client, if any, else the local
+        scheduler (threads) of ``compute()``.
+    text_col : str, optional
+        The text field of each record. Other fields (``id``, ``source``, ...) are kept in the
+        output; a non-null ``error`` field is taken as the reason a record cannot be scored.
+
+    Returns
+    -------
+    dask.bag.Bag
+        One dict per input, in input order: :meth:`Result.to_dict` (plus the record's ``id``
+        and other fields), or ``{"id", ..., "error"}`` for an item whose text is missing or not
+        a string. Call ``.compute()`` to run it.
+
+    Raises
+    ------
+    ImportError
+        If dask is not installed.
+
+    Examples
+    --------
+    >>> import dask.bag as db  # doctest: +SKIP
+    >>> bag = db.from_sequence([{"id": "a", "text": "Stop the sale."}], partition_size=500)  # doctest: +SKIP
+    >>> score_dask(bag, text_col="text").compute()[0]["stance"]["arms_sales"]["label"]  # doctest: +SKIP
+    'against'
+    """
+    _require_dask()
+    if analyzer is None:
+        from framing.persist import load
+
+        analyzer = load()
+    client = _resolve_client(client)
+    return _score_bag(texts, _ship_analyzer(analyzer, client), text_col)
+
+
+def _record_dict(record: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": record.id, "source": record.source, "line": record.line, "text": record.text}
+    if record.error is not None:
+        out["error"] = record.error
+    return out
+
+
+def score_records_dask(
+    analyzer: Any,
+    records: Iterable[Record],
+    client: Any,
+    *,
+    chunk_size: int = 500,
+    window: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Score records on a dask cluster lazily, yielding the same output dicts as :func:`score_records`.
+
+    Records are read ``window`` at a time; each window becomes a bag of ``chunk_size``-record
+    partitions, scored by :func:`score_dask`'s partition function. Two windows are in flight at
+    once, so the cluster stays busy while memory on this side stays bounded.
+
+    Parameters
+    ----------
+    analyzer : Analyzer
+        The models; scattered once to every worker.
+    records : iterable of Record
+        From :func:`iter_records`.
+    client : distributed.Client
+        The cluster's client.
+    chunk_size : int, default=500
+        Records per partition (per task).
+    window : int, optional
+        Records per bag; default ``4 * chunk_size`` per worker thread.
+
+    Yields
+    ------
+    dict
+        ``{"id", "source", "line", "stance", "frames", ...}`` or ``{"id", "source", "line", "error"}``.
+    """
+    _require_dask()
+    import dask.bag as db
+
+    if window is None:
+        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
+        window = 4 * chunk_size * max(threads, 1)
+    shipped = _ship_analyzer(analyzer, client)
+    pending: deque = deque()
+    for block in _chunks(records, window):
+        bag = db.from_sequence([_record_dict(r) for r in block], partition_size=chunk_size)
+        pending.append(client.compute(_score_bag(bag, shipped, "text")))
+        if len(pending) >= 2:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
+
+
+def _score_column_dtypes(analyzer: Any) -> dict[str, Any]:
+    # The flattened score columns of output_columns (after id, source, line, error), plus error.
+    import pandas as pd
+
+    text = pd.Series(["x"]).dtype  # the default string dtype of this pandas (object or str)
+    dtypes: dict[str, Any] = {}
+    for topic, model in analyzer.stance_models.items():
+        dtypes[topic] = text
+        dtypes[f"{topic}_score"] = "float64"
+        dtypes.update({f"{topic}_p_{c}": "float64" for c in model.classes_})
+    if analyzer.frame_model is not None:
+        dtypes["primary_frame"] = text
+        dtypes["frames"] = text
+        dtypes.update({f"frame_p_{f}": "float64" for f in analyzer.frames})
+    dtypes["error"] = text
+    return dtypes
+
+
+def _score_row(result: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for topic, s in result.stance.items():
+        row[topic] = s.label
+        row[f"{topic}_score"] = s.score
+        row.update({f"{topic}_p_{label}": p for label, p in s.probabilities.items()})
+    if result.frames is not None:
+        row["primary_frame"] = result.frames.primary
+        row["frames"] = ";".join(result.frames.labels)
+        row.update({f"frame_p_{f}": p for f, p in result.frames.probabilities.items()})
+    return row
+
+
+def _score_frame_partition(part: Any, analyzer: Any, text_col: str, dtypes: dict[str, Any]) -> Any:
+    """Score one DataFrame partition: the partition with the score columns added (runs on a worker)."""
+    import pandas as pd
+
+    texts = part[text_col].tolist()
+    good = [i for i, t in enumerate(texts) if isinstance(t, str)]
+    rows: list[dict[str, Any]] = [{"error": _missing_text_reason(t, text_col)} for t in texts]
+    if good:
+        for i, result in zip(good, analyzer.score_many([texts[i] for i in good])):
+            rows[i] = _score_row(result)
+    scores = pd.DataFrame(rows, index=part.index, columns=list(dtypes)).astype(dtypes)
+    return pd.concat([part, scores], axis=1)
+
+
+def score_dask_dataframe(df: Any, text_col: str, analyzer: Any = None, client: Any = None) -> Any:
+    """Add score columns to a dask DataFrame, one row per text.
+
+    The columns are those of :func:`output_columns` after ``id, source, line, error``: per topic
+    ``<topic>`` (label), ``<topic>_score`` and ``<topic>_p_<label>``; then ``primary_frame``,
+    ``frames`` (";"-joined) and ``frame_p_<frame>``; and last ``error``, which says why a row
+    whose text is missing or not a string has no scores. Probabilities are not rounded (unlike
+    the CSV output). The analyzer is sent once per worker, as in :func:`score_dask`.
+
+    Parameters
+    ----------
+    df : dask.dataframe.DataFrame
+        The texts and any other columns, which are kept.
+    text_col : str
+        The text column.
+    analyzer : Analyzer, optional
+        The models; by default the bundled ones (:func:`framing.load`).
+    client : distributed.Client, optional
+        The cluster's client; by default the current default client, if any.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``df`` with the score columns appended (lazy; call ``.compute()``).
+
+    Raises
+    ------
+    ImportError
+        If dask, dask.dataframe or pandas is not installed.
+    KeyError
+        If ``text_col`` is not a column of ``df``.
+    ValueError
+        If ``df`` already has a column of the same name as a score column.
+    """
+    _require_dask("dask.dataframe", "pandas")
+    import pandas as pd
+
+    if text_col not in df.columns:
+        raise KeyError(f"no column {text_col!r}; the columns are {list(df.columns)}")
+    if analyzer is None:
+        from framing.persist import load
+
+        analyzer = load()
+    dtypes = _score_column_dtypes(analyzer)
+    clash = [c for c in dtypes if c in df.columns]
+    if clash:
+        raise ValueError(f"df already has columns named like score columns: {clash}; rename them first")
+    meta = pd.concat([df._meta, pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})], axis=1)
+    shipped = _ship_analyzer(analyzer, _resolve_client(client))
+    return df.map_partitions(_score_frame_partition, shipped, text_col, dtypes, meta=meta)

@@ -67,6 +67,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="with -o: skip records already in the output file and append the rest"
     )
     score.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="score on a dask cluster, e.g. tcp://host:8786 (needs framing[dask]; the model is sent once per worker)",
+    )
+    score.add_argument(
         "--progress",
         choices=["auto", "on", "off"],
         default="auto",
@@ -178,21 +183,44 @@ def _progress(mode: str) -> Any:
 def _cmd_score(args: argparse.Namespace) -> int:
     from itertools import islice
 
-    from framing.batch import count_output_records, iter_records, output_columns, score_records, write_records
+    from framing.batch import (
+        count_output_records,
+        expand_inputs,
+        iter_records,
+        output_columns,
+        score_records,
+        write_records,
+    )
 
     fmt = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
     if args.resume and not args.output:
         raise UsageError("--resume needs -o/--output: the file to continue")
     if args.chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    if args.dask and args.n_jobs != 1:
+        raise UsageError("--dask and --n-jobs do not go together: the cluster's workers do the work")
+    # Resolve every input before the output file is opened: a typo in a file name must not
+    # truncate an earlier output.
+    inputs = expand_inputs(args.inputs)
     analyzer = _load(args.model)
     records = iter_records(
-        args.inputs, text_col=args.text_col, id_col=args.id_col, encoding=args.encoding, format=args.format_in
+        inputs, text_col=args.text_col, id_col=args.id_col, encoding=args.encoding, format=args.format_in
     )
     done = count_output_records(args.output, fmt) if args.resume else 0
     if done:
         records = islice(records, done, None)
-    outputs = score_records(analyzer, records, chunk_size=args.chunk_size, n_jobs=args.n_jobs)
+    client = None
+    if args.dask:
+        try:
+            from distributed import Client
+
+            from framing.batch import score_records_dask
+        except ImportError:
+            raise UsageError("--dask needs dask: pip install 'framing[dask]'") from None
+        client = Client(args.dask)
+        outputs = score_records_dask(analyzer, records, client, chunk_size=args.chunk_size)
+    else:
+        outputs = score_records(analyzer, records, chunk_size=args.chunk_size, n_jobs=args.n_jobs)
     tick, close = _progress(args.progress)
     if args.output:
         out_path = Path(args.output)
@@ -210,6 +238,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         close()
         if stream is not sys.stdout:
             stream.close()
+        if client is not None:
+            client.close()
     if errors:
         print(f"framing: {errors} of {written} records could not be scored (see their 'error' field)", file=sys.stderr)
         return 1

@@ -164,7 +164,7 @@ def _read_text(path: Path, encoding: str) -> str:
         except OSError as exc:
             raise CorpusError(path, None, None, f"not a valid gzip file: {exc}") from None
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CorpusError(
@@ -175,6 +175,8 @@ def _read_text(path: Path, encoding: str) -> str:
         ) from None
     except LookupError:
         raise CorpusError(path, None, None, f"unknown encoding {encoding!r}") from None
+    # Spreadsheet programs start UTF-8 files with a byte-order mark; it is not part of the data.
+    return text.removeprefix("\ufeff")
 
 
 def read_corpus(
@@ -258,7 +260,9 @@ class _Row:
 
 
 def _jsonl_rows(path: Path, text: str, text_col: str, id_col: str | None) -> Iterator[_Row]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines would also break records at U+2028 and other
+    # separators that JSON strings may hold raw.
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -330,7 +334,7 @@ def _csv_rows(
         header = next(reader)
     except StopIteration:
         raise CorpusError(path, 1, None, "empty file: no header line") from None
-    columns = {name.strip(): j for j, name in enumerate(header)}
+    columns = {name.strip().lstrip("\ufeff"): j for j, name in enumerate(header)}
     if isinstance(stance_cols, Mapping):
         topic_cols = dict(stance_cols)
     else:

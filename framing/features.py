@@ -89,12 +89,15 @@ def build_vectorizer(
 
 
 def drop_stop_words_(vectorizer: TfidfVectorizer | FeatureUnion) -> None:
-    """Delete the fitted ``stop_words_`` set(s), which only serve introspection.
+    """Delete fitted attributes that would make model files differ between identical fits.
 
-    The set can be large, and its pickled order depends on string hashing, which would make
-    two fits of the same data write different model files.
+    ``stop_words_`` only serves introspection, can be large, and pickles in an order that
+    depends on string hashing; ``_stop_words_id`` is a memory address. Without them the same
+    corpus and seed write the same bytes in any process.
     """
     parts = [v for _, v in vectorizer.transformer_list] if isinstance(vectorizer, FeatureUnion) else [vectorizer]
     for part in parts:
-        if hasattr(part, "stop_words_"):
-            del part.stop_words_
+        # _stop_words_id holds id(stop_words), a memory address that differs between processes.
+        for name in ("stop_words_", "_stop_words_id"):
+            if hasattr(part, name):
+                delattr(part, name)

@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from framing.features import build_vectorizer, drop_stop_words_
 
@@ -159,7 +160,9 @@ class _TextClassifier(ClassifierMixin, BaseEstimator):
 def _fit_quietly(model: LogisticRegression, Xt: Any, y: Any) -> LogisticRegression:
     # lbfgs may stop a little short of max_iter on separable text data; the solution is still
     # usable, and one warning per frame and fold would drown the user's own output.
-    with warnings.catch_warnings():
+    # One BLAS thread: the solver works on vectors too small to gain from threads, and on a
+    # busy machine competing threads made fits several times slower.
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(Xt, y)
 
@@ -254,7 +257,13 @@ class StanceClassifier(_TextClassifier):
     def _check_labels(y: Any, n: int) -> np.ndarray:
         if isinstance(y, str):
             raise TypeError("y must be a sequence of labels, one per text, not a single string.")
-        labels = np.asarray(list(y), dtype=object)
+        values = list(y)
+        # Keep numeric and boolean labels numeric (scikit-learn rejects an object array of
+        # ints); strings and anything mixed go into an object array.
+        labels = np.asarray(values)
+        if labels.dtype.kind not in "biuf" or labels.ndim != 1:
+            labels = np.empty(len(values), dtype=object)
+            labels[:] = values
         if labels.ndim != 1:
             raise ValueError(f"y must be one label per text (a 1-d sequence), got shape {labels.shape}.")
         if n == 0:
@@ -503,8 +512,13 @@ class FrameClassifier(_TextClassifier):
             for train, test in folds.split(np.zeros(len(column)), column):
                 model = _fit_quietly(self._new_logistic(), Xt[train], column[train])
                 oof[test] = model.predict_proba(Xt[test])[:, 1]
-            scores = [f1_score(column, oof >= t, zero_division=0.0) for t in candidates]
-            best = max(scores)
+            predicted = oof[:, None] >= candidates[None, :]
+            truth = column.astype(bool)[:, None]
+            tp = (predicted & truth).sum(axis=0)
+            fp = (predicted & ~truth).sum(axis=0)
+            fn = (~predicted & truth).sum(axis=0)
+            scores = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+            best = scores.max()
             # Among equally good thresholds take the one nearest 0.5: the least surprising.
             ties = candidates[np.isclose(scores, best)]
             thresholds[j] = ties[np.argmin(np.abs(ties - 0.5))]

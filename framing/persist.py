@@ -32,6 +32,7 @@ import sklearn
 from joblib.numpy_pickle import NumpyUnpickler, _validate_fileobject_and_memmap
 
 from framing._version import __version__
+from framing.features import drop_stop_words_
 
 __all__ = [
     "FORMAT_VERSION",
@@ -158,27 +159,59 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Write beside the target and rename: a crash leaves either the old file or the new one,
-    # never a truncated mix.
+def _write_temp(path: Path, data: bytes) -> str:
+    """Write ``data`` to a temporary file beside ``path`` (same file system, so rename is atomic)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        # mkstemp creates the file readable by its owner only; a model is meant to be shared.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return tmp
+
+
+def _replace_pair(files: list[tuple[Path, bytes]]) -> None:
+    """Replace several files so that an interruption leaves all old or all new versions.
+
+    Each new file is written to a temporary name first; old files are kept as backups until
+    every rename has succeeded, and put back if one fails.
+    """
+    temps: list[str] = []
+    backups: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            temps.append(_write_temp(path, data))
+        for path, _ in files:
+            if path.exists():
+                backup = _write_temp(path, path.read_bytes())
+                backups.append((backup, path))
+        for tmp, (path, _) in zip(temps, files):
+            os.replace(tmp, path)
+    except BaseException:
+        for backup, path in backups:
+            os.replace(backup, path)
+        backups.clear()
+        raise
+    finally:
+        for name in temps + [b for b, _ in backups]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
 
 def save(analyzer: Any, path: str | Path, *, metrics: dict[str, Any] | None = None, compress: int = 3) -> Path:
     """Save an analyzer to ``path`` (joblib) with a JSON manifest beside it.
 
-    Both files are written atomically; if saving is interrupted the previous model, if any,
-    stays intact. The same analyzer always gives the same bytes.
+    Both files are written to temporary names and renamed into place, with the previous pair
+    kept until both renames succeed: an interrupted save leaves the previous model, if any,
+    loadable. The same corpus and seed give the same bytes, in any process.
 
     Parameters
     ----------
@@ -204,6 +237,9 @@ def save(analyzer: Any, path: str | Path, *, metrics: dict[str, Any] | None = No
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'model.joblib'}.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # scikit-learn's transform records id(stop_words) again on every call: drop it, or a model
+    # scored before saving would not be byte-identical to a freshly trained one.
+    drop_stop_words_(analyzer.vectorizer)
     buffer = io.BytesIO()
     joblib.dump(analyzer, buffer, compress=compress)
     data = buffer.getvalue()
@@ -224,9 +260,8 @@ def save(analyzer: Any, path: str | Path, *, metrics: dict[str, Any] | None = No
         "metrics": metrics if metrics is not None else info.get("metrics", {}),
         "file": {"name": path.name, "bytes": len(data), "sha256": _sha256(data)},
     }
-    _atomic_write(path, data)
     mpath = manifest_path(path)
-    _atomic_write(mpath, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+    _replace_pair([(path, data), (mpath, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))])
     return mpath
 
 

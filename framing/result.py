@@ -47,7 +47,8 @@ class FrameResult:
     primary : str or None
         The dominant frame; ``None`` when the text has no words the model knows.
     labels : list of str
-        The frames whose probability reaches their tuned threshold, most probable first.
+        The frames whose probability reaches their tuned threshold, and the primary frame,
+        most probable first.
     """
 
     probabilities: dict[str, float]
