@@ -30,6 +30,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
         "sublinear_tf": True,
         "stem": True,
         "stop_words": True,
+        "char_ngram_range": None,
     },
     "stance": {"C": 10.0, "class_weight": "balanced"},
     "frames": {"C": 10.0, "class_weight": "balanced", "threshold": "tuned", "threshold_cv": 3},
@@ -344,8 +345,12 @@ def train(
     for name in topic_defs:
         labels = corpus.stance[name]
         rows = [i for i, label in enumerate(labels) if label is not None]
+        # The estimators get the feature settings too, so that their parameters describe the
+        # shared vectoriser they were fitted on.
         model = StanceClassifier(
-            **{**settings["stance"], **settings["topics"].get(name, {})}, random_state=random_state
+            **settings["features"],
+            **{**settings["stance"], **settings["topics"].get(name, {})},
+            random_state=random_state,
         )
         model.fit_features(Xt[rows], [labels[i] for i in rows])
         model.vectorizer_ = vectorizer
@@ -357,7 +362,9 @@ def train(
         rows = [i for i, fs in enumerate(corpus.frames) if fs]
         frame_lists = [corpus.frames[i] for i in rows]
         names = sorted({f for fs in frame_lists for f in fs}, key=_frame_order)
-        frame_model = FrameClassifier(**settings["frames"], labels=names, random_state=random_state)
+        frame_model = FrameClassifier(
+            **settings["features"], **settings["frames"], labels=names, random_state=random_state
+        )
         primary = [fs[0] for fs in frame_lists]
         Y, _ = frames_to_indicator(frame_lists, names)
         frame_model.fit_features(Xt[rows], Y, names=names, primary=primary)

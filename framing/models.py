@@ -180,7 +180,11 @@ class StanceClassifier(_TextClassifier):
         Class weights; "balanced" weighs classes inversely to their frequency, which keeps a
         rare side from being ignored.
     ngram_range, min_df, max_df, max_features, sublinear_tf, stem, stop_words, char_ngram_range, char_max_features
-        Feature settings, see :func:`framing.features.build_vectorizer`.
+        Feature settings, see :func:`framing.features.build_vectorizer`. The defaults (stemmed
+        word 1-2-grams plus character 2-5-grams) gave the best cross-validated results on the
+        public benchmarks (docs/BENCHMARKS.md); on long texts ``char_ngram_range=None`` is
+        several times faster. The bundled analyzer uses its own settings
+        (:data:`framing.DEFAULT_PARAMS`).
     max_iter : int, default=2000
         Iterations of the lbfgs solver.
     random_state : int or None, default=None
@@ -213,9 +217,9 @@ class StanceClassifier(_TextClassifier):
         max_df: float = 1.0,
         max_features: int | None = None,
         sublinear_tf: bool = True,
-        stem: bool = False,
+        stem: bool = True,
         stop_words: bool = True,
-        char_ngram_range: tuple[int, int] | None = None,
+        char_ngram_range: tuple[int, int] | None = (2, 5),
         char_max_features: int | None = None,
         max_iter: int = 2000,
         random_state: int | None = None,
@@ -342,7 +346,11 @@ class FrameClassifier(_TextClassifier):
     labels : sequence of str, optional
         Column names when ``y`` is an indicator matrix.
     ngram_range, min_df, max_df, max_features, sublinear_tf, stem, stop_words, char_ngram_range, char_max_features
-        Feature settings, see :func:`framing.features.build_vectorizer`.
+        Feature settings, see :func:`framing.features.build_vectorizer`. The defaults (stemmed
+        word 1-2-grams plus character 2-5-grams) gave the best cross-validated results on the
+        public benchmarks (docs/BENCHMARKS.md); on long texts ``char_ngram_range=None`` is
+        several times faster. The bundled analyzer uses its own settings
+        (:data:`framing.DEFAULT_PARAMS`).
     max_iter : int, default=2000
         Iterations of the lbfgs solver.
     random_state : int or None, default=None
@@ -377,9 +385,9 @@ class FrameClassifier(_TextClassifier):
         max_df: float = 1.0,
         max_features: int | None = None,
         sublinear_tf: bool = True,
-        stem: bool = False,
+        stem: bool = True,
         stop_words: bool = True,
-        char_ngram_range: tuple[int, int] | None = None,
+        char_ngram_range: tuple[int, int] | None = (2, 5),
         char_max_features: int | None = None,
         max_iter: int = 2000,
         random_state: int | None = None,

@@ -77,7 +77,7 @@ def test_fit_returns_self_and_sets_fitted_attributes(cls, texts, arms_labels, fr
     est = _fast(cls)
     assert est.fit(*_xy(cls, texts, arms_labels, frame_lists)) is est
     assert hasattr(est, "vectorizer_") and hasattr(est, "classes_")
-    assert est.n_features_in_ == len(est.vectorizer_.vocabulary_)
+    assert est.n_features_in_ == len(est.vectorizer_.get_feature_names_out())
     if cls is StanceClassifier:
         assert est.classes_.tolist() == ["against", "favor", "neutral"]
     else:

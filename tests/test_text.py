@@ -175,13 +175,13 @@ def test_stem_cache_is_used_and_filled():
     assert first == ["sell", "jet", "sell", "tank"]
     assert second == ["sell", "jet"]
     assert sorted(calls) == ["jets", "selling", "tanks"]  # each word type stemmed once
-    assert tok._cache["selling"] == "sell"
+    assert tok._memo["selling"] == ("sell",)
 
 
 def test_tokenizer_without_stemming_has_no_stemmer():
     tok = Tokenizer(stem=False)
     assert tok("selling") == ["selling"]
-    assert tok._cache == {}
+    assert tok._stemmer is None
 
 
 @pytest.mark.parametrize("stem", [False, True])
@@ -192,7 +192,7 @@ def test_tokenizer_pickles_by_reference_with_its_parameters(stem):
     assert b"framing.text" in data and b"Tokenizer" in data
     back = pickle.loads(data)
     assert back == tok
-    assert back._cache == {}  # the cache is not stored
+    assert back._memo == {}  # the memo is not stored
     assert back("Selling the jets") == tok("Selling the jets")
 
 
