@@ -7,7 +7,7 @@
 """
 
 from framing._version import __version__
-from framing.analyzer import DEFAULT_PARAMS, Analyzer, train
+from framing.analyzer import DEFAULT_PARAMS, Analyzer, TrainingDataWarning, train
 from framing.corpus import Corpus, CorpusError, read_corpus
 from framing.models import FrameClassifier, StanceClassifier, frames_to_indicator
 from framing.persist import ModelFileError, ModelVersionWarning, UnsafeModelError, load, read_manifest, save
@@ -30,6 +30,7 @@ __all__ = [
     "StanceClassifier",
     "StanceResult",
     "Topic",
+    "TrainingDataWarning",
     "UnsafeModelError",
     "__version__",
     "frames_to_indicator",

@@ -6,6 +6,8 @@ fifteen frames costs about as much as scoring one model.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -16,9 +18,9 @@ from framing.corpus import Corpus
 from framing.features import build_vectorizer, drop_stop_words_
 from framing.models import FrameClassifier, StanceClassifier, check_texts, frames_to_indicator
 from framing.result import FrameResult, Result, StanceResult
-from framing.topics import BUNDLED_FRAMES, Topic, infer_topic
+from framing.topics import BUNDLED_FRAMES, BUNDLED_TOPICS, Topic, infer_topic
 
-__all__ = ["DEFAULT_PARAMS", "Analyzer", "train"]
+__all__ = ["DEFAULT_PARAMS", "Analyzer", "TrainingDataWarning", "train"]
 
 #: Defaults for :func:`train`, chosen by grouped cross-validation on the project's corpus
 #: (``scripts/train_bundled.py``).
@@ -32,7 +34,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
         "stop_words": True,
         "char_ngram_range": None,
     },
-    "stance": {"C": 10.0, "class_weight": "balanced"},
+    "stance": {"C": 10.0, "class_weight": "balanced", "calibrate": True},
     "frames": {"C": 10.0, "class_weight": "balanced", "threshold": "tuned", "threshold_cv": 3},
 }
 
@@ -336,6 +338,7 @@ def train(
             topic_defs[name] = topics[name]
         else:
             topic_defs[name] = infer_topic(name, labels, poles=(poles or {}).get(name))
+    _warn_about_labels(corpus, topic_defs, settings["frames"].get("threshold_cv", 3) if use_frames else None)
 
     vectorizer = build_vectorizer(**settings["features"])
     Xt = vectorizer.fit_transform(corpus.texts)
@@ -382,6 +385,65 @@ def train(
         "n_features": int(Xt.shape[1]),
     }
     return Analyzer(vectorizer, stance_models, frame_model, topic_defs, info)
+
+
+class TrainingDataWarning(UserWarning):
+    """The training corpus has something to fix: a likely typo, a rare label, or conflicting duplicates."""
+
+
+def _warn_about_labels(corpus: Corpus, topic_defs: Mapping[str, Topic], threshold_cv: int | None) -> None:
+    """Warn, naming what to fix, about label problems that would silently weaken a model."""
+    source = corpus.source
+    for name, topic in topic_defs.items():
+        bundled = BUNDLED_TOPICS.get(name)
+        counts = Counter(label for label in corpus.stance[name] if label is not None)
+        if bundled is not None and topic is not bundled:
+            unknown = sorted(set(counts) - set(bundled.labels))
+            warnings.warn(
+                f"{source}: topic {name!r} has label(s) {unknown} that the bundled definition "
+                f"({', '.join(bundled.labels)}) does not have; it is trained as a topic of its own. "
+                "If these are typos, fix them in the corpus.",
+                TrainingDataWarning,
+                stacklevel=3,
+            )
+        rare = {label: n for label, n in counts.items() if n < 5}
+        if rare:
+            warnings.warn(
+                f"{source}: topic {name!r} has labels with fewer than 5 examples ({rare}); "
+                "the model can hardly learn them. Annotate more texts with these labels, or merge them.",
+                TrainingDataWarning,
+                stacklevel=3,
+            )
+    if threshold_cv is not None and corpus.frames is not None:
+        frame_counts = Counter(f for fs in corpus.frames for f in fs)
+        few = sorted(f for f, n in frame_counts.items() if n < threshold_cv)
+        if few:
+            warnings.warn(
+                f"{source}: frame(s) {few} have fewer than {threshold_cv} examples, too few for the "
+                f"{threshold_cv} threshold-tuning folds; they keep threshold 0.5. Annotate more examples.",
+                TrainingDataWarning,
+                stacklevel=3,
+            )
+    seen: dict[str, int] = {}
+    conflicts: list[str] = []
+    for i, text in enumerate(corpus.texts):
+        key = " ".join(text.split()).lower()
+        j = seen.setdefault(key, i)
+        if j == i:
+            continue
+        same = all(corpus.stance[t][i] == corpus.stance[t][j] for t in corpus.stance)
+        if corpus.frames is not None:
+            same = same and set(corpus.frames[i]) == set(corpus.frames[j])
+        if not same:
+            conflicts.append(f"{corpus.ids[j]} / {corpus.ids[i]}")
+    if conflicts:
+        shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
+        warnings.warn(
+            f"{source}: {len(conflicts)} duplicate text(s) with conflicting labels ({shown}); "
+            "the model sees both labels for the same words. Resolve them in the corpus.",
+            TrainingDataWarning,
+            stacklevel=3,
+        )
 
 
 _CODEBOOK_ORDER = {name: i for i, name in enumerate(BUNDLED_FRAMES)}

@@ -2,7 +2,9 @@
 
 For a logistic regression the decision value of a label is ``intercept + sum(x_t * w_t)`` over
 the text's TF-IDF features ``x_t``. A term's *contribution* is ``x_t * w_t``; the contributions
-of a text and the intercept add up exactly to the decision value the model used.
+of a text and the intercept add up exactly to the decision value the model used. (A calibrated
+stance model turns decision values into probabilities after dividing them by its temperature,
+which rescales every contribution alike and changes no ranking.)
 
 A sentence's *effect* is the drop in the predicted label's decision value when that sentence is
 removed from the text (leave-one-out). It measures what the sentence adds in context, including

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -157,6 +158,19 @@ class _TextClassifier(ClassifierMixin, BaseEstimator):
         )
 
 
+def _full_decision(decision: np.ndarray) -> np.ndarray:
+    """Decision values with one column per class (a binary model gives one column: -d/2, d/2)."""
+    if decision.ndim == 1:
+        return np.column_stack([-decision / 2, decision / 2])
+    return decision
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _fit_quietly(model: LogisticRegression, Xt: Any, y: Any) -> LogisticRegression:
     # lbfgs may stop a little short of max_iter on separable text data; the solution is still
     # usable, and one warning per frame and fold would drown the user's own output.
@@ -185,6 +199,10 @@ class StanceClassifier(_TextClassifier):
         public benchmarks (docs/BENCHMARKS.md); on long texts ``char_ngram_range=None`` is
         several times faster. The bundled analyzer uses its own settings
         (:data:`framing.DEFAULT_PARAMS`).
+    calibrate : bool, default=False
+        Fit a temperature on out-of-fold decision values (5 folds) and divide the decision
+        values by it before the softmax, so that probabilities match observed accuracy.
+        Predictions do not change. The bundled models use it (see the model card).
     max_iter : int, default=2000
         Iterations of the lbfgs solver.
     random_state : int or None, default=None
@@ -198,6 +216,8 @@ class StanceClassifier(_TextClassifier):
         The fitted feature extractor.
     estimator_ : LogisticRegression
         The fitted classifier on the features.
+    temperature_ : float
+        The calibration temperature (1.0 without calibration).
 
     Examples
     --------
@@ -221,6 +241,7 @@ class StanceClassifier(_TextClassifier):
         stop_words: bool = True,
         char_ngram_range: tuple[int, int] | None = (2, 5),
         char_max_features: int | None = None,
+        calibrate: bool = False,
         max_iter: int = 2000,
         random_state: int | None = None,
     ) -> None:
@@ -235,6 +256,7 @@ class StanceClassifier(_TextClassifier):
         self.stop_words = stop_words
         self.char_ngram_range = char_ngram_range
         self.char_max_features = char_max_features
+        self.calibrate = calibrate
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -292,7 +314,35 @@ class StanceClassifier(_TextClassifier):
         self.estimator_ = _fit_quietly(self._new_logistic(), Xt, labels)
         self.classes_ = self.estimator_.classes_
         self.n_features_in_ = Xt.shape[1]
+        self.temperature_ = self._fit_temperature(Xt, labels) if self.calibrate else 1.0
         return self
+
+    def _fit_temperature(self, Xt: Any, labels: np.ndarray) -> float:
+        """Temperature that minimises the log loss of out-of-fold decision values.
+
+        Class weighting and strong regularisation leave logistic-regression probabilities
+        too cautious or too bold; dividing the decision values by one fitted temperature fixes
+        the scale without changing any prediction (the arg-max is the same).
+        """
+        counts = np.unique(labels, return_counts=True)[1]
+        n_splits = int(min(5, counts.min()))
+        if n_splits < 2:
+            return 1.0
+        folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+        oof = np.zeros((len(labels), len(self.classes_)))
+        for train, test in folds.split(np.zeros(len(labels)), labels):
+            model = _fit_quietly(self._new_logistic(), Xt[train], labels[train])
+            if len(model.classes_) != len(self.classes_):
+                return 1.0
+            oof[test] = _full_decision(model.decision_function(Xt[test]))
+        truth = np.searchsorted(self.classes_, labels)
+
+        def log_loss(log_t: float) -> float:
+            p = _softmax(oof / np.exp(log_t))
+            return float(-np.mean(np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, None))))
+
+        best = minimize_scalar(log_loss, bounds=(-3.0, 3.0), method="bounded")
+        return float(np.exp(best.x))
 
     def decision_from_features(self, Xt: Any) -> np.ndarray:
         """Decision values from features: shape (n,) for two classes, else (n, n_classes)."""
@@ -302,7 +352,10 @@ class StanceClassifier(_TextClassifier):
     def proba_from_features(self, Xt: Any) -> np.ndarray:
         """Class probabilities from features, shape (n, n_classes), columns in ``classes_`` order."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(Xt)
+        temperature = getattr(self, "temperature_", 1.0)
+        if temperature == 1.0:
+            return self.estimator_.predict_proba(Xt)
+        return _softmax(_full_decision(self.estimator_.decision_function(Xt)) / temperature)
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Class probabilities for raw texts, columns in ``classes_`` order."""

@@ -23,7 +23,9 @@ GUIDELINES = ROOT / "data" / "GUIDELINES.md"
 
 
 def _read(path: Path) -> dict[str, dict]:
-    return {r["id"]: r for r in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())}
+    return {
+        r["id"]: r for r in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    }
 
 
 def agreement() -> tuple[int, list[str]]:
@@ -44,8 +46,16 @@ def agreement() -> tuple[int, list[str]]:
         lines.append(f"| {topic} | {agree:.1%} | {cohen_kappa_score(a, b):.3f} |")
     a = [first[i]["primary_frame"] for i in ids]
     b = [second[i]["primary_frame"] for i in ids]
-    lines.append(f"| primary frame | {sum(x == y for x, y in zip(a, b)) / len(ids):.1%} | {cohen_kappa_score(a, b):.3f} |")
-    lines += ["", "Per frame (is the frame used or not?):", "", "| frame | used (1st / 2nd) | agreement | Cohen's kappa |", "| --- | --- | --- | --- |"]
+    lines.append(
+        f"| primary frame | {sum(x == y for x, y in zip(a, b)) / len(ids):.1%} | {cohen_kappa_score(a, b):.3f} |"
+    )
+    lines += [
+        "",
+        "Per frame (is the frame used or not?):",
+        "",
+        "| frame | used (1st / 2nd) | agreement | Cohen's kappa |",
+        "| --- | --- | --- | --- |",
+    ]
     frames = sorted({f for i in ids for f in first[i]["frames"] + second[i]["frames"]})
     for frame in frames:
         a = [int(frame in first[i]["frames"]) for i in ids]
@@ -57,7 +67,7 @@ def agreement() -> tuple[int, list[str]]:
 
 
 def main() -> int:
-    n, lines = agreement()
+    _, lines = agreement()
     table = "\n".join(lines)
     print(table)
     if GUIDELINES.exists():

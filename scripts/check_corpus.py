@@ -98,9 +98,13 @@ def failures(m: dict) -> list[str]:
     if m["hard_share"] < 0.20:
         bad.append(f"hard cases {m['hard_share']:.1%}, need 20%")
     if m["repeated_sentences"]:
-        bad.append(f"{len(m['repeated_sentences'])} sentences used twice, e.g. {next(iter(m['repeated_sentences'].items()))}")
+        bad.append(
+            f"{len(m['repeated_sentences'])} sentences used twice, e.g. {next(iter(m['repeated_sentences'].items()))}"
+        )
     if m["shared_8grams"]:
-        bad.append(f"{len(m['shared_8grams'])} 8-word runs in more than 3 passages, e.g. {next(iter(m['shared_8grams'].items()))}")
+        bad.append(
+            f"{len(m['shared_8grams'])} 8-word runs in more than 3 passages, e.g. {next(iter(m['shared_8grams'].items()))}"
+        )
     if m["common_openings"]:
         bad.append(f"openings shared by more than 2% of passages: {m['common_openings']}")
     return bad
@@ -116,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(m, indent=1))
     else:
-        print(f"{m['passages']} passages, words {m['words']}, {m['deals']} deals, {m['pairs']} pairs, hard {m['hard_share']:.1%}")
+        print(
+            f"{m['passages']} passages, words {m['words']}, {m['deals']} deals, {m['pairs']} pairs, hard {m['hard_share']:.1%}"
+        )
         for topic, shares in m["stance_shares"].items():
             print(f"{topic}: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()))
         print("frames: " + ", ".join(f"{k} {v}" for k, v in m["frame_counts"].items()))

@@ -59,7 +59,7 @@ FEATURE_GRID = [
     {"ngram_range": (1, 3), "min_df": 2, "max_df": 0.9, "stem": True},
     {"ngram_range": (1, 2), "min_df": 1, "max_df": 0.9, "stem": True},
 ]
-C_GRID = [1.0, 3.0, 10.0, 30.0]
+C_GRID = [1.0, 3.0, 10.0, 30.0, 100.0]
 
 
 def deals_of(corpus: framing.Corpus) -> list[str]:
@@ -133,7 +133,7 @@ def grid_search(corpus: framing.Corpus, groups: list[str], seed: int) -> dict[st
         for head, by_c in res.items():
             for C, score in by_c.items():
                 table.setdefault(f, {}).setdefault(head, {}).setdefault(C, []).append(score)
-    heads = list(corpus.stance) + ["frames"]
+    heads = [*corpus.stance, "frames"]
     best = None
     rows = []
     for f, per_head in table.items():
@@ -222,6 +222,18 @@ def calibration(analyzer: framing.Analyzer, test: framing.Corpus, plot: Path | N
     return out
 
 
+def uncalibrated(analyzer: framing.Analyzer, test: framing.Corpus) -> dict[str, Any]:
+    """Calibration figures of the same models without their fitted temperatures."""
+    saved = {t: m.temperature_ for t, m in analyzer.stance_models.items()}
+    try:
+        for model in analyzer.stance_models.values():
+            model.temperature_ = 1.0
+        return calibration(analyzer, test, None)
+    finally:
+        for topic, model in analyzer.stance_models.items():
+            model.temperature_ = saved[topic]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -237,15 +249,18 @@ def card_tables(metrics: dict[str, Any]) -> str:
         f"Test split: {ev['n_documents']} passages from {metrics['splits']['test']['deals']} deals never seen in training. "
         f"Trained on train+dev ({metrics['splits']['train']['passages'] + metrics['splits']['dev']['passages']} passages).",
         "",
-        "| topic | model macro-F1 | accuracy | bare scikit-learn macro-F1 | majority macro-F1 | Brier | ECE |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| topic | model macro-F1 | accuracy | bare scikit-learn macro-F1 | majority macro-F1 | Brier | ECE | "
+        "Brier, ECE without calibration | temperature |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for topic, m in ev["topics"].items():
         b = metrics["baselines"][topic]
         c = metrics["calibration"][topic]
+        u = metrics["calibration_uncalibrated"][topic]
         lines.append(
             f"| {topic} | **{m['macro_f1']:.3f}** | {m['accuracy']:.3f} | {b['bare_sklearn']['macro_f1']:.3f} | "
-            f"{b['majority']['macro_f1']:.3f} | {c['brier']:.3f} | {c['ece']:.3f} |"
+            f"{b['majority']['macro_f1']:.3f} | {c['brier']:.3f} | {c['ece']:.3f} | {u['brier']:.3f}, {u['ece']:.3f} | "
+            f"{metrics['temperatures'][topic]:.2f} |"
         )
     f = ev["frames"]
     b = metrics["baselines"]["frames"]
@@ -256,7 +271,13 @@ def card_tables(metrics: dict[str, Any]) -> str:
         f"macro-F1 {b['bare_sklearn']['macro_f1']:.3f}; always-the-commonest-frame micro-F1 {b['majority']['micro_f1']:.3f}).",
     ]
     for topic, m in ev["topics"].items():
-        lines += ["", f"**{topic}** per class (test split)", "", "| label | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"**{topic}** per class (test split)",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for label, c in m["per_class"].items():
             lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
         lines += ["", "Confusion matrix (rows true, columns predicted): " + ", ".join(m["labels"]), ""]
@@ -264,7 +285,13 @@ def card_tables(metrics: dict[str, Any]) -> str:
         lines.append("| --- |" + " --- |" * len(m["labels"]))
         for label, row in zip(m["labels"], m["confusion_matrix"]):
             lines.append(f"| **{label}** | " + " | ".join(str(v) for v in row) + " |")
-    lines += ["", "**Frames** per frame (test split)", "", "| frame | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "**Frames** per frame (test split)",
+        "",
+        "| frame | precision | recall | F1 | support |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, c in f["per_frame"].items():
         lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
     best = metrics["search"]["best"]
@@ -287,7 +314,9 @@ def write_card(tables: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--resplit", action="store_true", help="make new deal-grouped splits (changes data/splits.json)")
+    parser.add_argument(
+        "--resplit", action="store_true", help="make new deal-grouped splits (changes data/splits.json)"
+    )
     parser.add_argument("--no-search", action="store_true", help="reuse the parameters in models/metrics.json")
     args = parser.parse_args(argv)
 
@@ -324,12 +353,18 @@ def main(argv: list[str] | None = None) -> int:
         "test": report,
         "baselines": baselines(trainval, test),
         "calibration": calibration(analyzer, test, MODELS / "reliability.png"),
+        "calibration_uncalibrated": uncalibrated(analyzer, test),
+        "temperatures": {t: m.temperature_ for t, m in analyzer.stance_models.items()},
     }
     summary = {f"{t}_macro_f1": m["macro_f1"] for t, m in report["topics"].items()}
     summary["frames_micro_f1"] = report["frames"]["micro_f1"]
     summary["frames_macro_f1"] = report["frames"]["macro_f1"]
     analyzer.info["metrics"] = summary
-    framing.save(analyzer, MODEL_FILE, metrics={"test_split": summary, "split": "deal-grouped test split, see models/MODEL_CARD.md"})
+    framing.save(
+        analyzer,
+        MODEL_FILE,
+        metrics={"test_split": summary, "split": "deal-grouped test split, see models/MODEL_CARD.md"},
+    )
     METRICS_FILE.write_text(json.dumps(_plain(metrics), indent=1) + "\n", encoding="utf-8")
     write_card(card_tables(metrics))
     print(json.dumps(summary, indent=1))
