@@ -98,6 +98,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-frames", action="store_true", help="train stance models only")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--streaming",
+        action="store_true",
+        help="JSONL only: train out of core, a chunk at a time (hashed features, SGD; see framing.streaming)",
+    )
+    train.add_argument(
+        "--chunk-size", type=int, default=1000, help="with --streaming: records learnt from together (default: 1000)"
+    )
+    train.add_argument("--epochs", type=int, default=2, help="with --streaming: passes over the corpus (default: 2)")
 
     evaluate = sub.add_parser("evaluate", help="evaluate a model on a labelled corpus")
     evaluate.add_argument("model", help="model file, or 'bundled'")
@@ -257,11 +266,48 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if not topic or len(parts) != 2:
             raise UsageError(f"--poles expects TOPIC=POSITIVE,NEGATIVE, got {spec!r}")
         poles[topic] = (parts[0], parts[1])
+    if args.streaming:
+        return _train_streaming(args, poles)
     corpus = _read_labelled(args)
     analyzer = train(corpus, poles=poles, frames=not args.no_frames, random_state=args.seed)
     manifest = save(analyzer, args.output)
     topics = ", ".join(f"{t} ({', '.join(d.labels)})" for t, d in analyzer.topics.items()) or "none"
     print(f"trained on {len(corpus)} texts; topics: {topics}; frames: {len(analyzer.frames)}", file=sys.stderr)
+    print(f"wrote {args.output} and {manifest}", file=sys.stderr)
+    return 0
+
+
+def _train_streaming(args: argparse.Namespace, poles: dict[str, tuple[str, str]]) -> int:
+    from framing.persist import save
+    from framing.streaming import train_streaming
+
+    if args.stance_col or args.frames_col or args.primary_col:
+        raise UsageError(
+            "--streaming reads JSONL corpora only; --stance-col, --frames-col and --primary-col are for CSV"
+        )
+    if args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+    analyzer = train_streaming(
+        args.corpus,
+        chunk_size=args.chunk_size,
+        epochs=args.epochs,
+        random_state=args.seed,
+        text_col=args.text_col,
+        id_col=args.id_col,
+        frames=not args.no_frames,
+        poles=poles,
+        encoding=args.encoding,
+    )
+    manifest = save(analyzer, args.output)
+    topics = ", ".join(f"{t} ({', '.join(d.labels)})" for t, d in analyzer.topics.items()) or "none"
+    n = analyzer.info["corpus"]["n_documents"]
+    print(
+        f"trained (streaming, {args.epochs} epochs of {args.chunk_size}-record chunks) on {n} texts; "
+        f"topics: {topics}; frames: {len(analyzer.frames)}",
+        file=sys.stderr,
+    )
     print(f"wrote {args.output} and {manifest}", file=sys.stderr)
     return 0
 

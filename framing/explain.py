@@ -161,6 +161,29 @@ def _feature_names(analyzer: Any) -> np.ndarray:
     return cache
 
 
+def _text_feature_names(analyzer: Any, text: str) -> Any:
+    """Names of the feature columns of ``text``: all names, or, for a hashing vectoriser, the text's own.
+
+    A :class:`~sklearn.feature_extraction.text.HashingVectorizer` keeps no vocabulary, so its
+    columns have no names; the text's n-grams are recovered by running the vectoriser's analyzer
+    on the text and hashing each n-gram alone to its column. n-grams of the text that collide in
+    one column are named together, joined by `` | ``.
+    """
+    vectorizer = analyzer.vectorizer
+    if hasattr(vectorizer, "get_feature_names_out"):
+        return _feature_names(analyzer)
+    from sklearn.feature_extraction import FeatureHasher
+
+    grams = sorted(set(vectorizer.build_analyzer()(text)))
+    by_column: dict[int, list[str]] = {}
+    if grams:
+        hasher = FeatureHasher(n_features=vectorizer.n_features, input_type="string", alternate_sign=False)
+        columns = hasher.transform([[g] for g in grams]).tocsr().indices
+        for gram, column in zip(grams, columns):
+            by_column.setdefault(int(column), []).append(gram)
+    return {column: " | ".join(found) for column, found in by_column.items()}
+
+
 def _class_weights(model: Any, label: str) -> tuple[np.ndarray, float]:
     """Coefficients and intercept of ``label``'s decision value, for binary and multinomial models."""
     est = model.estimator_
@@ -196,7 +219,7 @@ def explain(analyzer: Any, text: str, *, top_sentences: int | None = None) -> Ex
     # Row i+1 is the text without sentence i; the sentences alone follow, for the frames.
     without = [" ".join(s for j, s in enumerate(sentences) if j != i) for i in range(len(sentences))]
     X_without = analyzer.vectorizer.transform(without) if sentences else None
-    names = _feature_names(analyzer)
+    names = _text_feature_names(analyzer, text)
     row = X.tocsr()
     topics: dict[str, TopicExplanation] = {}
     for topic, model in analyzer.stance_models.items():
@@ -206,7 +229,7 @@ def explain(analyzer: Any, text: str, *, top_sentences: int | None = None) -> Ex
         contrib = values * weights[idx]
         order = np.argsort(-np.abs(contrib), kind="stable")
         terms = [
-            TermContribution(str(names[idx[k]]), float(values[k]), float(weights[idx[k]]), float(contrib[k]))
+            TermContribution(str(names[int(idx[k])]), float(values[k]), float(weights[idx[k]]), float(contrib[k]))
             for k in order
             if contrib[k] != 0.0
         ]

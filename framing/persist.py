@@ -114,6 +114,10 @@ _ALLOWED_GLOBALS = frozenset(
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
         "sklearn.isotonic.IsotonicRegression",
+        # streamed models (framing.streaming): hashed features and SGD learners with logistic loss.
+        "sklearn.feature_extraction.text.HashingVectorizer",
+        "sklearn.linear_model._stochastic_gradient.SGDClassifier",
+        "sklearn._loss._loss.CyHalfBinomialLoss",
         # framing's own types.
         "framing.analyzer.Analyzer",
         "framing.models.StanceClassifier",
