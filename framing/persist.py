@@ -363,13 +363,15 @@ def load(path: str | Path | None = None) -> Any:
 
 
 def _unpickle(path: Path, data: bytes) -> Any:
-    with _validate_fileobject_and_memmap(io.BytesIO(data), str(path), None) as (fobj, _):
-        unpickler = _AllowListUnpickler(str(path), fobj, ensure_native_byte_order=True)
-        try:
-            return unpickler.load()
-        except UnsafeModelError:
-            raise
-        except Exception as exc:
-            raise ModelFileError(
-                f"{path}: the model file is damaged or not a framing model ({type(exc).__name__}: {exc})."
-            ) from None
+    try:
+        with _validate_fileobject_and_memmap(io.BytesIO(data), str(path), None) as (fobj, _):
+            if not hasattr(fobj, "read"):
+                # joblib < 0.10 files: joblib would read them with an unrestricted unpickler.
+                raise ModelFileError(f"{path}: an old joblib format (before 0.10) that framing does not load.")
+            return _AllowListUnpickler(str(path), fobj, ensure_native_byte_order=True).load()
+    except ModelFileError:
+        raise
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path}: the model file is damaged or not a framing model ({type(exc).__name__}: {exc})."
+        ) from None
