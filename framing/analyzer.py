@@ -346,8 +346,8 @@ def train(
 
     stance_models: dict[str, StanceClassifier] = {}
     for name in topic_defs:
-        labels = corpus.stance[name]
-        rows = [i for i, label in enumerate(labels) if label is not None]
+        topic_labels = corpus.stance[name]
+        rows = [i for i, label in enumerate(topic_labels) if label is not None]
         # The estimators get the feature settings too, so that their parameters describe the
         # shared vectoriser they were fitted on.
         model = StanceClassifier(
@@ -355,7 +355,7 @@ def train(
             **{**settings["stance"], **settings["topics"].get(name, {})},
             random_state=random_state,
         )
-        model.fit_features(Xt[rows], [labels[i] for i in rows])
+        model.fit_features(Xt[rows], [topic_labels[i] for i in rows])
         model.vectorizer_ = vectorizer
         stance_models[name] = model
 

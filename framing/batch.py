@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 __all__ = [
     "InputEncodingWarning",
@@ -271,9 +271,9 @@ def _table_records(
         for lineno, line, problem in numbered:
             current[0] = lineno
             # A line that cannot be decoded at all is passed on empty; the row shows the error.
-            yield line if problem is None else "\n"
+            yield line if problem is None and line is not None else "\n"
 
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(text_lines(), delimiter=delimiter, quoting=quoting)
     try:
         header = next(reader)

@@ -238,7 +238,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"{out_path}: cannot write ({exc.strerror or exc})") from None
     else:
-        stream = sys.stdout
+        stream = sys.stdout  # type: ignore[assignment]
     try:
         written, errors = write_records(
             outputs, stream, format=fmt, columns=output_columns(analyzer), header=not done, progress=tick

@@ -88,12 +88,10 @@ def evaluate(analyzer: Any, corpus: Corpus) -> dict[str, Any]:
         if topic not in analyzer.stance_models:
             report["skipped_topics"].append(topic)
             continue
-        rows = [i for i, g in enumerate(gold) if g is not None]
+        pairs = [(g, results[i].stance[topic].label) for i, g in enumerate(gold) if g is not None]
         labels = list(analyzer.topics[topic].labels)
-        labels += sorted({gold[i] for i in rows} - set(labels))
-        report["topics"][topic] = stance_metrics(
-            [gold[i] for i in rows], [results[i].stance[topic].label for i in rows], labels
-        )
+        labels += sorted({g for g, _ in pairs} - set(labels))
+        report["topics"][topic] = stance_metrics([g for g, _ in pairs], [p for _, p in pairs], labels)
     if corpus.frames is not None and analyzer.frame_model is not None:
         rows = [i for i, fs in enumerate(corpus.frames) if fs]
         report["frames"] = frame_metrics(

@@ -184,6 +184,7 @@ class _Source:
                     except LookupError:
                         raise CorpusError(path, None, None, f"unknown encoding {self.encoding!r}") from None
                     offset += len(data)
+                    line = line.removesuffix("\n")
                     if lineno == 1:
                         line = line.removeprefix("\ufeff")
                     if not line.strip():

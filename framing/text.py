@@ -211,7 +211,7 @@ class _TrustedRegexpTokenizer(RegexpTokenizer):
     """
 
     def _check_regexp(self) -> None:
-        if self._regexp is None:
+        if self._regexp is None:  # type: ignore[has-type]
             self._regexp = re.compile(self._pattern, self._flags)
 
 
@@ -233,7 +233,7 @@ _FEATURE_TOKENIZER = _TrustedRegexpTokenizer(
     r"|[?!]"
 )
 _FEATURE_TOKENIZER._check_regexp()
-_FINDALL = _FEATURE_TOKENIZER._regexp.findall
+_FINDALL = _FEATURE_TOKENIZER._regexp.findall  # type: ignore[has-type]
 
 
 def word_tokenize(text: str) -> list[str]:

@@ -156,6 +156,8 @@ def infer_topic(
     'FAVOR'
     """
     found = tuple(sorted(set(labels)))
+    positive: str | None
+    negative: str | None
     bundled = BUNDLED_TOPICS.get(name)
     if bundled is not None and poles is None and neutral is None and set(found) <= set(bundled.labels):
         return bundled
