@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import glob
 import gzip
-import io
 import json
 import os
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -338,6 +338,16 @@ _WORKER_ANALYZER: Any = None
 def _init_worker(analyzer: Any) -> None:
     global _WORKER_ANALYZER
     _WORKER_ANALYZER = analyzer
+    # If the main process dies without shutting the pool down (SIGKILL, the OOM killer), a
+    # worker would live on holding a model in memory: leave when the parent is gone.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="framing-parent-watch", daemon=True).start()
 
 
 def _worker_score(chunk: list[Record]) -> list[dict[str, Any]]:
@@ -380,7 +390,9 @@ def score_records(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    # spawn: workers are children of this process, so they can tell when it is gone (see
+    # _init_worker); with forkserver their parent would be the server, which outlives us.
+    ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(analyzer,)) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -461,24 +473,44 @@ def write_records(
 
 
 def count_output_records(path: str | Path, format: str = "jsonl") -> int:
-    """Count complete records in an earlier output file, and cut off a half-written last line.
+    """Count complete records in an earlier output file, and cut off a half-written last record.
 
     Used by ``--resume``: output is in input order, so the first N input records are done.
+    The file is read in blocks (memory stays flat however large it is). A CSV record ends at a
+    line end outside quotes, so a quoted field with a line break is not mistaken for two rows.
     """
     path = Path(path)
     if not path.exists():
         return 0
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end != len(data):
-        # A run killed mid-write leaves a partial line: drop it, it will be written again.
+    count = 0
+    last_end = 0
+    offset = 0
+    in_quotes = False
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            if format != "csv":
+                newlines = block.count(b"\n")
+                if newlines:
+                    count += newlines
+                    last_end = offset + block.rfind(b"\n") + 1
+            else:
+                pos = 0
+                while (nl := block.find(b"\n", pos)) != -1:
+                    # A doubled quote ("") inside a field flips the parity twice: no change.
+                    in_quotes ^= block.count(b'"', pos, nl) % 2 == 1
+                    if not in_quotes:
+                        count += 1
+                        last_end = offset + nl + 1
+                    pos = nl + 1
+                in_quotes ^= block.count(b'"', pos) % 2 == 1
+            offset += len(block)
+    if last_end != offset:
+        # A run killed mid-write leaves a partial record: drop it, it will be written again.
         with open(path, "r+b") as f:
-            f.truncate(end)
-        data = data[:end]
+            f.truncate(last_end)
     if format == "csv":
-        rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-        return max(rows - 1, 0)
-    return data.count(b"\n")
+        return max(count - 1, 0)  # the header
+    return count
 
 
 # --------------------------------------------------------------------------- distributed scoring (dask)

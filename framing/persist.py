@@ -260,6 +260,7 @@ def save(analyzer: Any, path: str | Path, *, metrics: dict[str, Any] | None = No
         "frames": analyzer.frames,
         "corpus": info.get("corpus", {}),
         "params": info.get("params", {}),
+        "random_state": info.get("random_state"),
         "n_features": info.get("n_features"),
         "metrics": metrics if metrics is not None else info.get("metrics", {}),
         "file": {"name": path.name, "bytes": len(data), "sha256": _sha256(data)},

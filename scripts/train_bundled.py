@@ -6,7 +6,8 @@
 Steps, all deterministic for a given corpus and ``--seed``:
 
 1. Read ``data/corpus.jsonl`` and the fixed deal-grouped splits in ``data/splits.json`` (made once
-   with ``--resplit``; no deal is in two splits).
+   with ``--resplit``; no deal is in two splits; a deal added later joins a split by a stable
+   hash of its name, so existing passages never move).
 2. Choose hyper-parameters by 5-fold GroupKFold (groups = deals) on train+dev only.
 3. Train on train+dev with the chosen parameters and evaluate on the test split, next to two
    baselines: the majority class, and a bare scikit-learn ``TfidfVectorizer() +
@@ -20,6 +21,7 @@ Steps, all deterministic for a given corpus and ``--seed``:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import random
@@ -88,10 +90,18 @@ def load_splits(deals: list[str], seed: int, resplit: bool) -> dict[str, str]:
         mapping = make_splits(deals, seed)
         SPLITS.write_text(json.dumps({"seed": seed, "deals": mapping}, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {SPLITS.relative_to(ROOT)}")
-    mapping = json.loads(SPLITS.read_text(encoding="utf-8"))["deals"]
-    missing = sorted(set(deals) - set(mapping))
-    if missing:
-        raise SystemExit(f"deals not in {SPLITS.name}: {missing[:5]}...; rerun with --resplit")
+    stored = json.loads(SPLITS.read_text(encoding="utf-8"))
+    mapping = stored["deals"]
+    new = sorted(set(deals) - set(mapping))
+    if new:
+        # Deals added after the split was made join a split by a stable hash of their name, so
+        # that no existing passage changes split and the test set only ever grows.
+        for deal in new:
+            bucket = int(hashlib.sha256(deal.encode("utf-8")).hexdigest(), 16) % 100
+            mapping[deal] = "train" if bucket < 70 else "dev" if bucket < 85 else "test"
+        stored["deals"] = dict(sorted(mapping.items()))
+        SPLITS.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+        print(f"assigned {len(new)} new deals in {SPLITS.relative_to(ROOT)}")
     return mapping
 
 
