@@ -33,9 +33,9 @@ def agreement() -> tuple[int, list[str]]:
     first, second = _read(CORPUS), _read(SECOND)
     ids = sorted(set(first) & set(second))
     lines = [
-        f"Second, blind annotation of {len(ids)} passages, a random 10 % (seed 2026) of the first 1,045 passages "
-        "(the 45 `other`-frame and 80 opinionated off-topic passages were written later), "
-        "by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
+        f"Second, blind annotation of {len(ids)} passages ({len(ids) / len(first):.1%} of the corpus): a random "
+        "105 (seed 2026) of the first 1,045 passages, and a random 12 (seed 2027) of the 125 written later, "
+"by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
         "",
         "| label | agreement | Cohen's kappa |",
         "| --- | --- | --- |",
