@@ -35,7 +35,7 @@ def agreement() -> tuple[int, list[str]]:
     lines = [
         f"Second, blind annotation of {len(ids)} passages ({len(ids) / len(first):.1%} of the corpus): a random "
         "105 (seed 2026) of the first 1,045 passages, and a random 12 (seed 2027) of the 125 written later, "
-"by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
+        "by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
         "",
         "| label | agreement | Cohen's kappa |",
         "| --- | --- | --- |",

@@ -256,7 +256,8 @@ def card_tables(metrics: dict[str, Any]) -> str:
     """The generated part of the model card: test-split tables."""
     ev = metrics["test"]
     lines = [
-        f"Test split: {ev['n_documents']} passages from {metrics['splits']['test']['deals']} deals never seen in training. "
+        f"Test split: {ev['n_documents']} passages from {metrics['splits']['test']['deals']} deal groups (arms deals, and the subjects "
+        "of off-topic passages) never seen in training. "
         f"Trained on train+dev ({metrics['splits']['train']['passages'] + metrics['splits']['dev']['passages']} passages).",
         "",
         "| topic | model macro-F1 | accuracy | bare scikit-learn macro-F1 | majority macro-F1 | Brier | ECE | "
