@@ -147,15 +147,20 @@ def _sniff_format(path: Path, fmt: str | None) -> str:
     )
 
 
+def unreadable(path: Path, exc: OSError) -> CorpusError:
+    """The CorpusError for a corpus file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return CorpusError(path, None, None, "no such file")
+    if isinstance(exc, IsADirectoryError):
+        return CorpusError(path, None, None, "is a directory, not a corpus file")
+    return CorpusError(path, None, None, f"cannot read: {exc.strerror or exc}")
+
+
 def _read_text(path: Path, encoding: str) -> str:
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(path, None, None, "no such file") from None
-    except IsADirectoryError:
-        raise CorpusError(path, None, None, "is a directory, not a corpus file") from None
     except OSError as exc:
-        raise CorpusError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+        raise unreadable(path, exc) from None
     if path.suffix.lower() == ".gz":
         import gzip
 

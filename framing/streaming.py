@@ -47,7 +47,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from framing.analyzer import Analyzer, _frame_order
-from framing.corpus import CorpusError, _Row, _row_from_mapping
+from framing.corpus import CorpusError, _Row, _row_from_mapping, unreadable
 from framing.models import FrameClassifier, StanceClassifier
 from framing.text import Tokenizer
 from framing.topics import Topic, infer_topic
@@ -158,12 +158,8 @@ class _Source:
     def _file_rows(self, path: Path) -> Iterator[_Row]:
         try:
             raw = open(path, "rb")  # noqa: SIM115 - closed below
-        except FileNotFoundError:
-            raise CorpusError(path, None, None, "no such file") from None
-        except IsADirectoryError:
-            raise CorpusError(path, None, None, "is a directory, not a corpus file") from None
         except OSError as exc:
-            raise CorpusError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+            raise unreadable(path, exc) from None
         with raw:
             stream: Any = gzip.GzipFile(fileobj=raw) if path.suffix.lower() == ".gz" else raw
             offset = 0
