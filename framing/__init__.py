@@ -6,6 +6,7 @@
 'against'
 """
 
+from framing._show_versions import show_versions
 from framing._version import __version__
 from framing.analyzer import DEFAULT_PARAMS, Analyzer, TrainingDataWarning, train
 from framing.corpus import Corpus, CorpusError, read_corpus
@@ -39,6 +40,7 @@ __all__ = [
     "read_corpus",
     "read_manifest",
     "save",
+    "show_versions",
     "split_sentences",
     "tokenize",
     "train",
