@@ -385,8 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return 2
+            raise UsageError("no command given: use score, train, evaluate, explain or info (see 'framing --help')")
         handler = {
             "score": _cmd_score,
             "train": _cmd_train,
