@@ -369,8 +369,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
     lines.append(f"frames     {len(manifest.get('frames', []))}: {', '.join(manifest.get('frames', []))}")
     metrics = manifest.get("metrics") or {}
     for key, value in metrics.items():
-        if isinstance(value, (int, float)):
-            lines.append(f"metric     {key} = {value:.3f}")
+        group = value if isinstance(value, dict) else {key: value}
+        prefix = f"{key}: " if isinstance(value, dict) else ""
+        for name, number in group.items():
+            if isinstance(number, (int, float)) and not isinstance(number, bool):
+                lines.append(f"metric     {prefix}{name} = {number:.3f}")
+        if isinstance(value, str):
+            lines.append(f"note       {key}: {value}")
     print("\n".join(lines))
     return 0
 

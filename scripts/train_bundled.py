@@ -338,6 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     trainval_idx = [i for i, s in enumerate(split_of) if s != "test"]
     test_idx = [i for i, s in enumerate(split_of) if s == "test"]
     trainval, test = corpus.subset(trainval_idx), corpus.subset(test_idx)
+    # A name relative to the repository, so that the model file does not depend on where the
+    # checkout lives (the same data and seed give the same bytes on any machine).
+    trainval.source = "data/corpus.jsonl (train+dev splits)"
+    test.source = "data/corpus.jsonl (test split)"
     splits_info = {
         s: {"passages": split_of.count(s), "deals": len({d for d, x in zip(deals, split_of) if x == s})} for s in SHARES
     }
