@@ -117,7 +117,6 @@ _ALLOWED_GLOBALS = frozenset(
         # streamed models (framing.streaming): hashed features and SGD learners with logistic loss.
         "sklearn.feature_extraction.text.HashingVectorizer",
         "sklearn.linear_model._stochastic_gradient.SGDClassifier",
-        "sklearn._loss._loss.CyHalfBinomialLoss",
         # framing's own types.
         "framing.analyzer.Analyzer",
         "framing.models.StanceClassifier",

@@ -549,6 +549,13 @@ def _train(
             for j, model in enumerate(frame_sgd):
                 model.partial_fit(Xf, Y[:, j], classes=binary)
 
+    # The loss object is needed to learn, not to predict; its class lives in a compiled module
+    # whose import name changed across scikit-learn releases. Dropping it keeps model files
+    # free of it (and the loader's allow-list one entry shorter).
+    for model in [*stance_sgd.values(), primary_sgd]:
+        if model is not None and hasattr(model, "_loss_function_"):
+            del model._loss_function_
+
     stance_models: dict[str, StanceClassifier] = {}
     for name, model in stance_sgd.items():
         wrapped = StanceClassifier(**_FEATURES, C=1.0 / (alpha * census.n), calibrate=False, random_state=random_state)

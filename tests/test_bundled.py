@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import sklearn
 
 import framing
 from framing.persist import bundled_model_path, read_manifest
@@ -72,7 +74,9 @@ def test_example_op_ed_gets_both_stances_and_fifteen_frame_probabilities(bundled
 def test_rebuilding_from_the_corpus_gives_the_same_scores(bundled, manifest, train_dev):
     # Rebuild with the recorded parameters and seed (what scripts/train_bundled.py does after
     # its grid search) and compare scores on held-out texts: the same data and seed must give
-    # the same model.
+    # the same model, with the same library versions.
+    if manifest["sklearn_version"] != sklearn.__version__ or manifest["numpy_version"] != np.__version__:
+        pytest.skip("the bundled model was built with other scikit-learn/numpy versions; scores may differ slightly")
     params = {
         section: {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         for section, values in manifest["params"].items()

@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 import framing
 from framing.explain import explain, top_terms
-from tests.conftest import run_cli
 
 TEXT = (
     "The jet sale brings factory jobs, we are told. But the bombs keep falling on markets.\n\n"
