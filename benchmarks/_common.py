@@ -166,3 +166,14 @@ def cv_primary_frame(
         "majority_class": majority,
         "majority_accuracy": float((primary_arr == majority).mean()),
     }
+
+
+def proc_status_mb(field: str = "VmRSS") -> float:
+    """A memory field of /proc/self/status in MB (``VmRSS``: now, ``VmHWM``: peak); 0 without /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

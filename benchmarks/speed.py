@@ -40,7 +40,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from _common import REPO, table, write_results  # noqa: E402
+from _common import REPO, proc_status_mb, table, write_results  # noqa: E402
 
 CORPUS = REPO / "data" / "corpus.jsonl"
 BUNDLED = REPO / "models" / "framing-bundled.joblib"
@@ -80,17 +80,6 @@ def train_bare():
         LogisticRegression(max_iter=2000),
     )
     return pipe.fit([r["text"] for r in records], [r["stance"]["arms_sales"] for r in records])
-
-
-def proc_status_mb(field: str = "VmRSS") -> float:
-    """A memory field of /proc/self/status in MB (``VmRSS``: now, ``VmHWM``: peak); 0 without /proc."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def child(kind: str, model: str, n_docs: int) -> None:

@@ -27,21 +27,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-from _common import REPO, table, write_results
+from _common import REPO, proc_status_mb, table, write_results
 
 CORPUS = REPO / "data" / "corpus.jsonl"
 SPLITS = REPO / "data" / "splits.json"
-
-
-def _status_mb(field: str) -> float:
-    """A memory field of /proc/self/status in MB (``VmRSS``: now, ``VmHWM``: peak); 0 without /proc."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _train_arm(arm: str, train_file: str, model: str, options: dict[str, Any]) -> None:
@@ -49,14 +38,14 @@ def _train_arm(arm: str, train_file: str, model: str, options: dict[str, Any]) -
     import framing
     from framing.streaming import train_streaming
 
-    rss_imported = _status_mb("VmRSS")
+    rss_imported = proc_status_mb("VmRSS")
     start = time.perf_counter()
     if arm == "batch":
         analyzer = framing.train(framing.read_corpus(train_file), random_state=0)
     else:
         analyzer = train_streaming(train_file, random_state=0, **options)
     seconds = time.perf_counter() - start
-    peak = _status_mb("VmHWM")
+    peak = proc_status_mb("VmHWM")
     framing.save(analyzer, model)
     print(
         json.dumps(
