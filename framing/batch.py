@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from framing.result import flat_scores
+
 __all__ = [
     "InputEncodingWarning",
     "InputError",
@@ -414,19 +416,8 @@ def output_columns(analyzer: Any) -> list[str]:
 
 
 def _flatten(out: dict[str, Any]) -> dict[str, Any]:
-    row = {"id": out["id"], "source": out["source"], "line": out["line"], "error": out.get("error")}
-    for topic, s in out.get("stance", {}).items():
-        row[topic] = s["label"]
-        row[f"{topic}_score"] = s["score"]
-        for label, p in s["probabilities"].items():
-            row[f"{topic}_p_{label}"] = round(p, 6)
-    frames = out.get("frames")
-    if frames:
-        row["primary_frame"] = frames["primary"]
-        row["frames"] = ";".join(frames["labels"])
-        for f, p in frames["probabilities"].items():
-            row[f"frame_p_{f}"] = round(p, 6)
-    return row
+    head = {"id": out["id"], "source": out["source"], "line": out["line"], "error": out.get("error")}
+    return {**head, **flat_scores(out, digits=6)}
 
 
 def write_records(
@@ -731,16 +722,7 @@ def _score_column_dtypes(analyzer: Any) -> dict[str, Any]:
 
 
 def _score_row(result: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for topic, s in result.stance.items():
-        row[topic] = s.label
-        row[f"{topic}_score"] = s.score
-        row.update({f"{topic}_p_{label}": p for label, p in s.probabilities.items()})
-    if result.frames is not None:
-        row["primary_frame"] = result.frames.primary
-        row["frames"] = ";".join(result.frames.labels)
-        row.update({f"frame_p_{f}": p for f, p in result.frames.probabilities.items()})
-    return row
+    return flat_scores(result.to_dict())
 
 
 def _score_frame_partition(part: Any, analyzer: Any, text_col: str, dtypes: dict[str, Any]) -> Any:

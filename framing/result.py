@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FrameResult", "Result", "StanceResult"]
+__all__ = ["FrameResult", "Result", "StanceResult", "flat_scores"]
 
 
 @dataclass(frozen=True)
@@ -100,24 +100,9 @@ class Result:
         return out
 
     def to_row(self) -> dict[str, Any]:
-        """Return the result as one flat row (for CSV and spreadsheets).
-
-        Columns: ``id``, then per topic ``<topic>`` (label), ``<topic>_score`` and
-        ``<topic>_p_<label>``; then ``primary_frame``, ``frames`` (";"-joined) and
-        ``frame_p_<frame>`` for every frame.
-        """
-        row: dict[str, Any] = {"id": self.id}
-        for topic, s in self.stance.items():
-            row[topic] = s.label
-            row[f"{topic}_score"] = s.score
-            for label, p in s.probabilities.items():
-                row[f"{topic}_p_{label}"] = p
-        if self.frames is not None:
-            row["primary_frame"] = self.frames.primary
-            row["frames"] = ";".join(self.frames.labels)
-            for frame, p in self.frames.probabilities.items():
-                row[f"frame_p_{frame}"] = p
-        return row
+        """Return the result as one flat row (for CSV and spreadsheets): ``id``, then the
+        columns of :func:`flat_scores`."""
+        return {"id": self.id, **flat_scores(self.to_dict())}
 
     def _repr_html_(self) -> str:
         rows = []
@@ -142,3 +127,34 @@ class Result:
             for name, p in frames
         )
         return table + "<p>Frames (&#9733; primary):</p><table>" + bars + "</table>"
+
+
+def flat_scores(scored: dict[str, Any], digits: int | None = None) -> dict[str, Any]:
+    """Flatten the scores of a :meth:`Result.to_dict` into spreadsheet columns.
+
+    Columns: per topic ``<topic>`` (label), ``<topic>_score`` and ``<topic>_p_<label>``; then
+    ``primary_frame``, ``frames`` (";"-joined) and ``frame_p_<frame>`` for every frame. The one
+    place the flat layout is defined: CSV output, DataFrames and :meth:`Result.to_row` use it.
+
+    Parameters
+    ----------
+    scored : dict
+        ``Result.to_dict()`` (or a scoring output record holding its ``stance`` and ``frames``).
+    digits : int, optional
+        Round probabilities to this many digits.
+    """
+
+    def p(value: float) -> float:
+        return value if digits is None else round(value, digits)
+
+    row: dict[str, Any] = {}
+    for topic, s in scored.get("stance", {}).items():
+        row[topic] = s["label"]
+        row[f"{topic}_score"] = s["score"]
+        row.update({f"{topic}_p_{label}": p(v) for label, v in s["probabilities"].items()})
+    frames = scored.get("frames")
+    if frames:
+        row["primary_frame"] = frames["primary"]
+        row["frames"] = ";".join(frames["labels"])
+        row.update({f"frame_p_{f}": p(v) for f, v in frames["probabilities"].items()})
+    return row

@@ -65,6 +65,24 @@ _TRANSLATION = str.maketrans(
     }
 )
 _SPACES = re.compile(r"[^\S\n]+")
+_SPECIAL = re.compile("[" + re.escape("".join(chr(c) for c in _TRANSLATION)) + "]")
+
+
+def _replace_special(match: re.Match[str]) -> str:
+    return _TRANSLATION[ord(match.group())] or ""
+
+
+def _map_characters(text: str) -> str:
+    """The character table, then NFKC (and the table again, for what NFKC produces).
+
+    Only the characters present are replaced (a regex scan in C), rather than ``str.translate``
+    with a dict, which costs a Python lookup per character; NFKC runs only when it would
+    change something.
+    """
+    text = _SPECIAL.sub(_replace_special, text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _SPECIAL.sub(_replace_special, unicodedata.normalize("NFKC", text))
+    return text
 
 
 def normalize(text: str) -> str:
@@ -92,10 +110,7 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize expects a str, got {type(text).__name__}")
-    text = unicodedata.normalize("NFKC", text.translate(_TRANSLATION))
-    # NFKC can produce characters from the table again (e.g. from compatibility forms).
-    text = text.translate(_TRANSLATION)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _map_characters(text)).strip()
 
 
 # Abbreviations that end in a period but rarely end a sentence in news and op-ed writing.
@@ -522,19 +537,7 @@ def _prepare(text: str) -> str:
     """
     if text.isascii():
         return (text.replace("`", "'") if "`" in text else text).lower()
-    # Replace only the characters present (a regex scan in C) rather than str.translate with a
-    # dict, which costs a Python lookup per character on non-ASCII text.
-    text = _SPECIAL.sub(_replace_special, text)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = _SPECIAL.sub(_replace_special, unicodedata.normalize("NFKC", text))
-    return text.lower()
-
-
-_SPECIAL = re.compile("[" + re.escape("".join(chr(c) for c in _TRANSLATION)) + "]")
-
-
-def _replace_special(match: re.Match[str]) -> str:
-    return _TRANSLATION[ord(match.group())] or ""
+    return _map_characters(text).lower()
 
 
 def tokenize(text: str, *, stem: bool = False, stop_words: bool = True) -> list[str]:
