@@ -162,11 +162,11 @@ class Analyzer:
 
         return explain(self, text, **kwargs)
 
-    def top_terms(self, n: int = 15) -> dict[str, Any]:
+    def top_terms(self, n: int = 15, texts: Sequence[str] | None = None) -> dict[str, Any]:
         """The model's strongest terms per label and per frame; see :func:`framing.explain.top_terms`."""
         from framing.explain import top_terms
 
-        return top_terms(self, n)
+        return top_terms(self, n, texts)
 
     def score_many(
         self,

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from framing.models import check_texts
 from framing.result import Result
 from framing.text import split_sentences
 
@@ -161,20 +163,21 @@ def _feature_names(analyzer: Any) -> np.ndarray:
     return cache
 
 
-def _text_feature_names(analyzer: Any, text: str) -> Any:
-    """Names of the feature columns of ``text``: all names, or, for a hashing vectoriser, the text's own.
+def _text_feature_names(analyzer: Any, texts: Sequence[str]) -> Any:
+    """Names of the feature columns: all names, or, for a hashing vectoriser, those of ``texts``' n-grams.
 
     A :class:`~sklearn.feature_extraction.text.HashingVectorizer` keeps no vocabulary, so its
-    columns have no names; the text's n-grams are recovered by running the vectoriser's analyzer
-    on the text and hashing each n-gram alone to its column. n-grams of the text that collide in
-    one column are named together, joined by `` | ``.
+    columns have no names; the n-grams of ``texts`` are recovered by running the vectoriser's
+    analyzer on them and hashing each n-gram alone to its column. n-grams that collide in one
+    column are named together, joined by `` | ``.
     """
     vectorizer = analyzer.vectorizer
     if hasattr(vectorizer, "get_feature_names_out"):
         return _feature_names(analyzer)
     from sklearn.feature_extraction import FeatureHasher
 
-    grams = sorted(set(vectorizer.build_analyzer()(text)))
+    analyze = vectorizer.build_analyzer()
+    grams = sorted({gram for text in texts for gram in analyze(text)})
     by_column: dict[int, list[str]] = {}
     if grams:
         hasher = FeatureHasher(n_features=vectorizer.n_features, input_type="string", alternate_sign=False)
@@ -219,7 +222,7 @@ def explain(analyzer: Any, text: str, *, top_sentences: int | None = None) -> Ex
     # Row i+1 is the text without sentence i; the sentences alone follow, for the frames.
     without = [" ".join(s for j, s in enumerate(sentences) if j != i) for i in range(len(sentences))]
     X_without = analyzer.vectorizer.transform(without) if sentences else None
-    names = _text_feature_names(analyzer, text)
+    names = _text_feature_names(analyzer, [text])
     row = X.tocsr()
     topics: dict[str, TopicExplanation] = {}
     for topic, model in analyzer.stance_models.items():
@@ -255,27 +258,57 @@ def explain(analyzer: Any, text: str, *, top_sentences: int | None = None) -> Ex
     )
 
 
-def top_terms(analyzer: Any, n: int = 15) -> dict[str, dict[str, list[tuple[str, float]]]]:
+def top_terms(
+    analyzer: Any, n: int = 15, texts: Sequence[str] | None = None
+) -> dict[str, dict[str, list[tuple[str, float]]]]:
     """The model-level top terms: per topic and label, and per frame, the ``n`` largest weights.
+
+    Parameters
+    ----------
+    analyzer : Analyzer
+        The models.
+    n : int, default=15
+        Terms per label and per frame.
+    texts : sequence of str, optional
+        Needed only for models trained with hashed features (``framing train --streaming``),
+        which keep no vocabulary: their columns are named by the n-grams of these texts (a
+        sample of the training data or of the texts being studied), and only columns so named
+        are ranked. Ignored for models with a vocabulary.
 
     Returns
     -------
     dict
         ``{"stance": {topic: {label: [(term, weight), ...]}}, "frames": {frame: [(term, weight), ...]}}``
+
+    Raises
+    ------
+    ValueError
+        For a hashed-feature model without ``texts``.
     """
-    names = _feature_names(analyzer)
+    if hasattr(analyzer.vectorizer, "get_feature_names_out"):
+        names = _feature_names(analyzer)
+        columns = np.arange(len(names))
+    else:
+        if texts is None:
+            raise ValueError(
+                "this model uses hashed features (trained with --streaming) and keeps no vocabulary; "
+                "pass texts=[...] (e.g. a sample of its training texts) to name its columns."
+            )
+        by_column = _text_feature_names(analyzer, check_texts(texts, "texts"))
+        columns = np.asarray(sorted(by_column), dtype=np.int64)
+        names = np.empty(analyzer.vectorizer.n_features, dtype=object)
+        names[columns] = [by_column[c] for c in columns.tolist()]
+
+    def best(weights: np.ndarray) -> list[tuple[str, float]]:
+        order = columns[np.argsort(-weights[columns], kind="stable")[:n]]
+        return [(str(names[k]), float(weights[k])) for k in order]
+
     out: dict[str, Any] = {"stance": {}, "frames": {}}
     for topic, model in analyzer.stance_models.items():
-        out["stance"][topic] = {}
-        for label in model.classes_:
-            weights, _ = _class_weights(model, label)
-            best = np.argsort(-weights, kind="stable")[:n]
-            out["stance"][topic][str(label)] = [(str(names[k]), float(weights[k])) for k in best]
+        out["stance"][topic] = {str(label): best(_class_weights(model, label)[0]) for label in model.classes_}
     if analyzer.frame_model is not None:
         for j, frame in enumerate(analyzer.frame_model.classes_):
-            weights = analyzer.frame_model.coef_[j]
-            best = np.argsort(-weights, kind="stable")[:n]
-            out["frames"][str(frame)] = [(str(names[k]), float(weights[k])) for k in best]
+            out["frames"][str(frame)] = best(analyzer.frame_model.coef_[j])
     return out
 
 

@@ -91,6 +91,7 @@ def test_top_terms_are_sorted_per_label_and_frame(analyzer):
             weights = [w for _, w in pairs]
             assert len(pairs) == 5 and weights == sorted(weights, reverse=True)
     assert set(terms["frames"]) == set(analyzer.frames)
+    assert top_terms(analyzer, n=5, texts=["only hashed models use these"]) == terms
 
 
 def test_frame_profile_shares_sentences_and_sums_to_one(analyzer):

@@ -88,6 +88,26 @@ def test_save_load_round_trip_and_explain(streamed, tmp_path):
     assert explanation.format_text()
 
 
+def test_top_terms_named_by_sample_texts(streamed, subset_path):
+    # Hashed features keep no vocabulary: without texts there is nothing to name the columns.
+    with pytest.raises(ValueError, match="hashed features"):
+        streamed.top_terms()
+    texts = framing.read_corpus(subset_path).texts[:100]
+    terms = streamed.top_terms(n=5, texts=texts)
+    seen = {gram for text in texts for gram in streamed.vectorizer.build_analyzer()(text)}
+    assert set(terms["stance"]) == set(streamed.stance_models)
+    assert set(terms["frames"]) == set(streamed.frames)
+    for ranked in [*terms["frames"].values(), *(r for by in terms["stance"].values() for r in by.values())]:
+        assert len(ranked) == 5
+        assert [w for _, w in ranked] == sorted((w for _, w in ranked), reverse=True)
+        for name, _ in ranked:
+            assert set(name.split(" | ")) <= seen
+    # The columns ranked are exactly those the sample texts fill.
+    columns = np.unique(streamed.vectorizer.transform(texts).nonzero()[1])
+    for j, frame in enumerate(streamed.frame_model.classes_):
+        assert terms["frames"][frame][0][1] == pytest.approx(streamed.frame_model.coef_[j][columns].max())
+
+
 def test_deterministic_bytes(subset_path, streamed, tmp_path):
     first, second = tmp_path / "a.joblib", tmp_path / "b.joblib"
     framing.save(streamed, first)
