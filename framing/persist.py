@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -140,6 +141,9 @@ class _AllowListUnpickler(NumpyUnpickler):
                 f"{self.filename}: the model file asks to construct '{module}.{name}', which is not a type "
                 "framing models are made of; refusing to load it. Only load model files from people you trust."
             )
+        if module.startswith("numpy._core") and importlib.util.find_spec("numpy._core") is None:
+            # Written under numpy 2, read under numpy 1.x, which names the same module numpy.core.
+            module = "numpy.core" + module[len("numpy._core") :]
         return super().find_class(module, name)
 
 
