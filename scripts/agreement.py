@@ -34,9 +34,9 @@ def agreement() -> tuple[int, list[str]]:
     ids = sorted(set(first) & set(second))
     lines = [
         f"Second, blind annotation of {len(ids)} passages ({len(ids) / len(first):.1%} of the corpus): a random "
-        "105 (seed 2026) of the first 1,045 passages, a random 12 (seed 2027) of the 125 written next, and a "
-        "random 31 (seed 2028) of the 300 written last (ids xa-xe, a batch aimed at the weaker frames), "
-        "by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
+        "105 (seed 2026) of the first 1,045 passages, a random 12 (seed 2027) of the 125 written next, and "
+        "random samples of the two batches aimed at the weaker frames: 31 (seed 2028) of the 300 with ids "
+        "xa-xe and 30 (seed 2029) of the 300 with ids xf-xj, by an annotator who saw only the texts and these guidelines. Measured with `python scripts/agreement.py`.",
         "",
         "| label | agreement | Cohen's kappa |",
         "| --- | --- | --- |",
