@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import framing  # noqa: E402
 from framing.analyzer import DEFAULT_PARAMS  # noqa: E402
-from framing.evaluation import evaluate, frame_metrics, stance_metrics  # noqa: E402
+from framing.evaluation import bootstrap_interval, evaluate, frame_metrics, stance_metrics  # noqa: E402
 from framing.features import build_vectorizer  # noqa: E402
 from framing.models import FrameClassifier, StanceClassifier, frames_to_indicator  # noqa: E402
 
@@ -191,25 +191,57 @@ def _bare_fold_scores(corpus: framing.Corpus, train: np.ndarray, test: np.ndarra
     return out
 
 
-def baselines(train: framing.Corpus, test: framing.Corpus) -> dict[str, Any]:
-    """Majority class and bare scikit-learn defaults, per topic and for frames."""
+def _paired_difference(score: Any, n: int) -> dict[str, Any]:
+    """framing minus bare on the test split, with a paired 95 % bootstrap interval over the passages.
+
+    ``score(indices, which)`` is the metric of model ``which`` ("framing" or "bare") on those
+    passages; both models are scored on the same resample, so the interval is of the difference.
+    """
+    low, high = bootstrap_interval(lambda i: score(i, "framing") - score(i, "bare"), n)
+    everything = np.arange(n)
+    return {"difference": score(everything, "framing") - score(everything, "bare"), "ci": [low, high]}
+
+
+def baselines(train: framing.Corpus, test: framing.Corpus, analyzer: framing.Analyzer) -> dict[str, Any]:
+    """Majority class and bare scikit-learn defaults, per topic and for frames, and framing's lead over bare."""
+    results = analyzer.score_many(test.texts)
     out: dict[str, Any] = {}
     for topic in train.stance:
         ytr, yte = train.stance[topic], test.stance[topic]
         labels = sorted(set(ytr) | set(yte))
         majority = Counter(ytr).most_common(1)[0][0]
+        predicted = {
+            "bare": np.asarray(_bare_stance(train.texts, ytr, test.texts), dtype=object),
+            "framing": np.asarray([r.stance[topic].label for r in results], dtype=object),
+        }
+        gold = np.asarray(yte, dtype=object)
+
+        def macro_f1(
+            i: np.ndarray, which: str, gold: np.ndarray = gold, predicted: dict = predicted, labels: list = labels
+        ) -> float:
+            return f1_score(gold[i], predicted[which][i], labels=labels, average="macro", zero_division=0.0)
+
         out[topic] = {
             "majority": stance_metrics(yte, [majority] * len(yte), labels),
-            "bare_sklearn": stance_metrics(yte, _bare_stance(train.texts, ytr, test.texts), labels),
+            "bare_sklearn": stance_metrics(yte, list(predicted["bare"]), labels),
+            "framing_minus_bare": _paired_difference(macro_f1, len(yte)),
         }
     names = sorted({f for fs in train.frames for f in fs})
     Ytr, _ = frames_to_indicator(train.frames, names)
+    Yte, _ = frames_to_indicator(test.frames, names)
     preds = _bare_frames(train.texts, Ytr, test.texts)
     bare_sets = [[names[j] for j in np.flatnonzero(row)] for row in preds]
+    ours, _ = frames_to_indicator([r.frames.labels for r in results], names)
+    frame_preds = {"bare": preds, "framing": ours}
+
+    def micro_f1(i: np.ndarray, which: str) -> float:
+        return f1_score(Yte[i], frame_preds[which][i], average="micro", zero_division=0.0)
+
     common = Counter(f for fs in train.frames for f in fs).most_common(1)[0][0]
     out["frames"] = {
         "majority": frame_metrics(test.frames, [[common]] * len(test), names),
         "bare_sklearn": frame_metrics(test.frames, bare_sets, names),
+        "framing_minus_bare": _paired_difference(micro_f1, len(test)),
     }
     return out
 
@@ -287,26 +319,30 @@ def card_tables(metrics: dict[str, Any]) -> str:
         "of off-topic passages) never seen in training. "
         f"Trained on train+dev ({metrics['splits']['train']['passages'] + metrics['splits']['dev']['passages']} passages).",
         "",
-        "| topic | model macro-F1 | accuracy | bare scikit-learn macro-F1 | majority macro-F1 | Brier | ECE | "
-        "Brier, ECE without calibration | temperature |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| topic | model macro-F1 (95 % CI) | accuracy | bare scikit-learn macro-F1 | framing - bare (95 % CI) | "
+        "majority macro-F1 | Brier | ECE | Brier, ECE without calibration | temperature |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for topic, m in ev["topics"].items():
         b = metrics["baselines"][topic]
         c = metrics["calibration"][topic]
         u = metrics["calibration_uncalibrated"][topic]
         lines.append(
-            f"| {topic} | **{m['macro_f1']:.3f}** | {m['accuracy']:.3f} | {b['bare_sklearn']['macro_f1']:.3f} | "
-            f"{b['majority']['macro_f1']:.3f} | {c['brier']:.3f} | {c['ece']:.3f} | {u['brier']:.3f}, {u['ece']:.3f} | "
-            f"{metrics['temperatures'][topic]:.2f} |"
+            f"| {topic} | **{m['macro_f1']:.3f}**{_interval(m.get('macro_f1_ci'))} | {m['accuracy']:.3f} | "
+            f"{b['bare_sklearn']['macro_f1']:.3f} | {_lead(b)} | {b['majority']['macro_f1']:.3f} | {c['brier']:.3f} | "
+            f"{c['ece']:.3f} | {u['brier']:.3f}, {u['ece']:.3f} | {metrics['temperatures'][topic]:.2f} |"
         )
     f = ev["frames"]
     b = metrics["baselines"]["frames"]
     lines += [
         "",
-        f"Frames: micro-F1 **{f['micro_f1']:.3f}**, macro-F1 {f['macro_f1']:.3f}, primary-frame accuracy "
-        f"{f.get('primary_accuracy', float('nan')):.3f} (bare scikit-learn micro-F1 {b['bare_sklearn']['micro_f1']:.3f}, "
-        f"macro-F1 {b['bare_sklearn']['macro_f1']:.3f}; always-the-commonest-frame micro-F1 {b['majority']['micro_f1']:.3f}).",
+        f"Frames: micro-F1 **{f['micro_f1']:.3f}**{_interval(f.get('micro_f1_ci'))}, macro-F1 {f['macro_f1']:.3f}, "
+        f"primary-frame accuracy {f.get('primary_accuracy', float('nan')):.3f} (bare scikit-learn micro-F1 "
+        f"{b['bare_sklearn']['micro_f1']:.3f}, framing - bare {_lead(b)}, macro-F1 {b['bare_sklearn']['macro_f1']:.3f}; "
+        f"always-the-commonest-frame micro-F1 {b['majority']['micro_f1']:.3f}).",
+        "",
+        "Intervals: 95 % bootstrap over the test passages (1,000 resamples); framing - bare is paired (both "
+        "models scored on each resample).",
     ]
     for topic, m in ev["topics"].items():
         lines += [
@@ -342,6 +378,17 @@ def card_tables(metrics: dict[str, Any]) -> str:
         bare_cv = {k: round(v, 3) for k, v in metrics["search"]["bare_cv"].items()}
         lines.append(f"The bare scikit-learn baselines on the same folds: {json.dumps(bare_cv)}.")
     return "\n".join(lines)
+
+
+def _interval(ci: list[float] | None) -> str:
+    return f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
+
+
+def _lead(baseline: dict[str, Any]) -> str:
+    lead = baseline.get("framing_minus_bare")
+    if lead is None:
+        return "n/a"
+    return f"{lead['difference']:+.3f} ({lead['ci'][0]:+.3f} to {lead['ci'][1]:+.3f})"
 
 
 def write_card(tables: str) -> None:
@@ -396,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         "splits": splits_info,
         "search": search,
         "test": report,
-        "baselines": baselines(trainval, test),
+        "baselines": baselines(trainval, test, analyzer),
         "calibration": calibration(analyzer, test, MODELS / "reliability.png"),
         "calibration_uncalibrated": uncalibrated(analyzer, test),
         "temperatures": {t: m.temperature_ for t, m in analyzer.stance_models.items()},

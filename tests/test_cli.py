@@ -244,6 +244,11 @@ def test_evaluate_json(runs, analyzer, corpus):
     expected = evaluate(analyzer, corpus)
     assert report["topics"]["arms_sales"]["confusion_matrix"] == expected["topics"]["arms_sales"]["confusion_matrix"]
     assert report["frames"]["micro_f1"] == pytest.approx(expected["frames"]["micro_f1"])
+    # The CLI's default 1,000 resamples and seed: the same intervals as the library's.
+    assert report["topics"]["arms_sales"]["macro_f1_ci"] == pytest.approx(
+        expected["topics"]["arms_sales"]["macro_f1_ci"]
+    )
+    assert report["frames"]["micro_f1_ci"] == pytest.approx(expected["frames"]["micro_f1_ci"])
 
 
 def test_info(runs, trained, corpus):
@@ -310,6 +315,7 @@ USAGE_CASES = {
     "train-bad-poles": (["train", "{jsonl}", "-o", "{d}/m.joblib", "--poles", "nonsense"], "--poles"),
     "evaluate-unknown-topics": (["evaluate", "{model}", "{d}/other-topics.jsonl"], "no labels the model knows"),
     "evaluate-missing-model": (["evaluate", "{d}/nope.joblib", "{jsonl}"], "no manifest"),
+    "evaluate-bad-bootstrap": (["evaluate", "{model}", "{jsonl}", "--bootstrap", "-1"], "--bootstrap"),
     "info-missing": (["info", "{d}/nope.joblib"], "no manifest"),
 }
 

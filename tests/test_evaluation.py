@@ -97,3 +97,70 @@ def test_format_report_is_a_readable_table(analyzer, corpus):
     assert "frames  (n=" in text and "primary accuracy" in text
     for frame in analyzer.frames:
         assert frame in text
+
+
+def test_fast_macro_f1_matches_scikit_learn_on_resamples():
+    # The bootstrap computes macro-F1 from label codes; it must agree with scikit-learn's
+    # f1_score(labels=..., zero_division=0), including labels absent from a resample and a
+    # predicted label outside the averaged ones.
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from framing.evaluation import _macro_f1_from_codes
+
+    rng = np.random.default_rng(1)
+    labels = ["favor", "against", "neutral", "other"]
+    for _ in range(50):
+        n = int(rng.integers(1, 40))
+        t = rng.integers(0, 3, n)  # "other" is never true ...
+        q = rng.integers(0, 4, n)  # ... but sometimes predicted, and never averaged below
+        expected = f1_score([labels[i] for i in t], [labels[i] for i in q], labels=labels[:3], average="macro",
+                            zero_division=0.0)  # fmt: skip
+        assert _macro_f1_from_codes(t, q, 4, 3) == pytest.approx(expected)
+
+
+def test_bootstrap_intervals_contain_the_estimate_and_narrow_with_more_documents():
+    y_true = ["favor", "against", "neutral"] * 20
+    y_pred = ["favor", "against", "favor"] * 20
+    small = stance_metrics(y_true[:15], y_pred[:15], ["favor", "against", "neutral"], n_bootstrap=300)
+    large = stance_metrics(y_true, y_pred, ["favor", "against", "neutral"], n_bootstrap=300)
+    for m in (small, large):
+        low, high = m["macro_f1_ci"]
+        assert low <= m["macro_f1"] <= high
+        assert m["accuracy_ci"][0] <= m["accuracy"] <= m["accuracy_ci"][1]
+    assert large["macro_f1_ci"][1] - large["macro_f1_ci"][0] < small["macro_f1_ci"][1] - small["macro_f1_ci"][0]
+    # Deterministic for a seed; no interval unless asked.
+    assert stance_metrics(y_true, y_pred, ["favor", "against", "neutral"], n_bootstrap=300) == large
+    assert "macro_f1_ci" not in stance_metrics(y_true, y_pred, ["favor", "against", "neutral"])
+    # Perfect predictions: the interval collapses on 1.
+    perfect = stance_metrics(y_true, y_true, ["favor", "against", "neutral"], n_bootstrap=100)
+    assert perfect["macro_f1_ci"] == [1.0, 1.0]
+
+
+def test_frame_micro_f1_interval():
+    true = [["economic"], ["economic", "morality"], ["political"], ["morality"]] * 10
+    pred = [["economic"], ["economic"], ["morality"], ["morality"]] * 10
+    m = frame_metrics(true, pred, ["economic", "morality", "political"], n_bootstrap=300)
+    low, high = m["micro_f1_ci"]
+    assert 0.0 <= low <= m["micro_f1"] <= high <= 1.0 and low < high
+    json.dumps(m)
+
+
+def test_bootstrap_interval_rejects_bad_arguments():
+    from framing.evaluation import bootstrap_interval
+
+    with pytest.raises(ValueError, match="at least one document"):
+        bootstrap_interval(lambda i: 0.0, 0)
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_interval(lambda i: 0.0, 3, level=1.5)
+
+
+def test_evaluate_reports_intervals_in_data_and_table(analyzer, corpus):
+    report = evaluate(analyzer, corpus, n_bootstrap=200)
+    for m in report["topics"].values():
+        assert m["macro_f1_ci"][0] <= m["macro_f1"] <= m["macro_f1_ci"][1]
+    assert report["frames"]["micro_f1_ci"][0] <= report["frames"]["micro_f1"] <= report["frames"]["micro_f1_ci"][1]
+    text = format_report(report)
+    low, high = report["topics"]["arms_sales"]["macro_f1_ci"]
+    assert f"[{low:.3f}, {high:.3f}]" in text and "bootstrap interval" in text
+    assert "bootstrap" not in format_report(evaluate(analyzer, corpus, n_bootstrap=0))
