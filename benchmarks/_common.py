@@ -60,6 +60,12 @@ def versions() -> dict[str, str]:
     }
 
 
+def passage_splits(corpus: Any) -> list[str]:
+    """The deal-grouped split ("train", "dev" or "test") of each passage of the project corpus."""
+    deals = json.loads((REPO / "data" / "splits.json").read_text(encoding="utf-8"))["deals"]
+    return [deals[extra["deal"]] for extra in corpus.extra]
+
+
 def machine() -> dict[str, Any]:
     """CPU model, core count and RAM, read from /proc where available."""
     cpu = platform.processor() or platform.machine()

@@ -12,9 +12,8 @@ thresholds refined jointly for micro-F1) and a fixed 0.5. The test split is neve
 from __future__ import annotations
 
 import argparse
-import json
 
-from _common import REPO, table, write_results
+from _common import REPO, passage_splits, table, write_results
 from sklearn.metrics import f1_score
 
 import framing
@@ -30,8 +29,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="C = 10 on a quarter of the data")
     args = parser.parse_args()
     corpus = framing.read_corpus(REPO / "data" / "corpus.jsonl")
-    splits = json.loads((REPO / "data" / "splits.json").read_text(encoding="utf-8"))["deals"]
-    split = [splits[extra["deal"]] for extra in corpus.extra]
+    split = passage_splits(corpus)
     step = 4 if args.smoke else 1
     train = corpus.subset([i for i, s in enumerate(split) if s == "train"][::step])
     dev = corpus.subset([i for i, s in enumerate(split) if s == "dev"][::step])

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from _common import REPO, require_data, table, write_results
+from _common import REPO, passage_splits, require_data, table, write_results
 from frac import FILE, read_frac
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -74,9 +73,7 @@ def bare_scores(texts: list[str]) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
 
     corpus = framing.read_corpus(REPO / "data" / "corpus.jsonl")
-    splits = json.loads((REPO / "data" / "splits.json").read_text(encoding="utf-8"))["deals"]
-    keep = [i for i, extra in enumerate(corpus.extra) if splits.get(extra["deal"], "train") != "test"]
-    train = corpus.subset(keep)
+    train = corpus.subset([i for i, split in enumerate(passage_splits(corpus)) if split != "test"])
     names = sorted({f for fs in train.frames or [] for f in fs})
     Y, _ = frames_to_indicator(train.frames, names)
     vectorizer = TfidfVectorizer()

@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, Counter[str]] = {t: Counter() for t in TOPICS}
     register_errors: Counter[str] = Counter()
     listed: dict[str, list[str]] = defaultdict(list)
-    confident = Counter()
+    confident: Counter[str] = Counter()
+    kinds_of_error: Counter[tuple[str, str]] = Counter()
     for i, result in enumerate(results):
         kind = test.extra[i].get("hard_case", "none")
         register = test.extra[i].get("register", "?")
@@ -69,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
             confident[topic] += p >= args.confident
             if topic == "arms_sales":
                 register_errors[register] += 1
+            what = (
+                "gold neutral"
+                if gold == "neutral"
+                else "predicted neutral"
+                if got.label == "neutral"
+                else "sign flipped"
+            )
+            kinds_of_error[(topic, what)] += 1
             listed[topic].append(f"{test.ids[i]} [{kind}, {register}] gold {gold}, predicted {got.label} ({p:.2f})")
 
     print(f"test split: {len(test)} passages\n")
@@ -82,22 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for topic in TOPICS:
         total = sum(errors[topic].values())
         print(f"{topic}: {total} errors, {confident[topic]} with probability >= {args.confident}")
-    gold_neutral = Counter()
-    for topic in TOPICS:
-        for i, result in enumerate(results):
-            gold, got = test.stance[topic][i], result.stance[topic].label
-            if gold is not None and got != gold:
-                gold_neutral[
-                    (
-                        topic,
-                        "gold neutral"
-                        if gold == "neutral"
-                        else "predicted neutral"
-                        if got == "neutral"
-                        else "sign flipped",
-                    )
-                ] += 1
-    print("\nError types:", ", ".join(f"{t} {k}: {v}" for (t, k), v in sorted(gold_neutral.items())))
+    print("\nError types:", ", ".join(f"{t} {k}: {v}" for (t, k), v in sorted(kinds_of_error.items())))
     for topic in TOPICS:
         print(f"\n{topic} errors:")
         for line in listed[topic]:
